@@ -1,0 +1,1 @@
+//! The Cloud Assistant API client: signing, credentials, retries, typed operations.

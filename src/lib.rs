@@ -1,4 +1,10 @@
 //! assistctl keeps Alibaba Cloud ECS Cloud Assistant commands in git.
+//!
+//! Data flows one way: [`manifest`] (what users write) -> desired model ->
+//! diff with the live model read through [`cloud`] -> plan -> render / apply.
+//! [`emulator`] is the local Cloud Assistant; it depends only on [`domain`].
 
 pub mod cloud;
+pub mod domain;
 pub mod emulator;
+pub mod manifest;

@@ -1,0 +1,253 @@
+//! A YAML document as a JSON value plus the source position of every node.
+//!
+//! serde-saphyr gives positions through `Spanned<T>`; we deserialize each document
+//! into a tree of spanned nodes, then split it into a `serde_json::Value` (what the
+//! JSON Schema validator and the typed model read) and a map from JSON pointer to
+//! line and column (what every diagnostic points at).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use serde_saphyr::Spanned;
+
+/// 1-based line and column in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
+pub struct Pos {
+    pub line: u64,
+    pub column: u64,
+}
+
+impl Pos {
+    fn of<T>(s: &Spanned<T>) -> Pos {
+        Pos {
+            line: s.referenced.line(),
+            column: s.referenced.column(),
+        }
+    }
+}
+
+/// One YAML node with its children spanned.
+#[derive(Debug)]
+pub(crate) enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<Node>>),
+    Map(Vec<(Spanned<String>, Spanned<Node>)>),
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_none<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        Node::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+        Ok(Node::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+        Ok(Node::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+        Ok(Node::UInt(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
+        Ok(Node::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+        Ok(Node::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Node, E> {
+        Ok(Node::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element::<Spanned<Node>>()? {
+            out.push(v);
+        }
+        Ok(Node::Seq(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut out = Vec::new();
+        while let Some(k) = map.next_key::<Spanned<KeyString>>()? {
+            let v = map.next_value::<Spanned<Node>>()?;
+            out.push((
+                Spanned {
+                    value: k.value.0,
+                    referenced: k.referenced,
+                    defined: k.defined,
+                },
+                v,
+            ));
+        }
+        Ok(Node::Map(out))
+    }
+}
+
+/// Mapping keys as strings: YAML allows `1:` or `true:` as keys; JSON needs strings.
+struct KeyString(String);
+
+impl<'de> Deserialize<'de> for KeyString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<KeyString, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyString;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a scalar mapping key")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<KeyString, E> {
+                Ok(KeyString(v))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<KeyString, E> {
+                Ok(KeyString("null".into()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<KeyString, A::Error> {
+                Err(de::Error::custom("a mapping cannot be used as a key"))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<KeyString, A::Error> {
+                Err(de::Error::custom("a sequence cannot be used as a key"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Positions of a document's nodes, keyed by JSON pointer (`/spec/timeout`). For a
+/// mapping entry the key's position is kept too (`key_pos`), which is where an
+/// unknown or misspelt field is best reported.
+#[derive(Debug, Default, Clone)]
+pub struct Positions {
+    values: HashMap<String, Pos>,
+    keys: HashMap<String, Pos>,
+}
+
+impl Positions {
+    /// Where the value at `pointer` starts, or the closest enclosing node's position.
+    pub fn value(&self, pointer: &str) -> Pos {
+        let mut p = pointer;
+        loop {
+            if let Some(pos) = self.values.get(p) {
+                return *pos;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return Pos::default(),
+            }
+        }
+    }
+
+    /// Where the key of the entry at `pointer` is, falling back to its value.
+    pub fn key(&self, pointer: &str) -> Pos {
+        self.keys
+            .get(pointer)
+            .copied()
+            .unwrap_or_else(|| self.value(pointer))
+    }
+}
+
+/// Escapes one JSON pointer segment (RFC 6901).
+pub fn escape(seg: &str) -> String {
+    seg.replace('~', "~0").replace('/', "~1")
+}
+
+/// Splits a spanned tree into its JSON value and positions.
+pub(crate) fn flatten(root: Spanned<Node>) -> (Value, Positions) {
+    let mut pos = Positions::default();
+    let v = walk(root, String::new(), &mut pos);
+    (v, pos)
+}
+
+fn walk(node: Spanned<Node>, ptr: String, pos: &mut Positions) -> Value {
+    pos.values.insert(ptr.clone(), Pos::of(&node));
+    match node.value {
+        Node::Null => Value::Null,
+        Node::Bool(b) => Value::Bool(b),
+        Node::Int(i) => Value::Number(i.into()),
+        Node::UInt(u) => Value::Number(u.into()),
+        Node::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+        Node::Str(s) => Value::String(s),
+        Node::Seq(items) => Value::Array(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, n)| walk(n, format!("{ptr}/{i}"), pos))
+                .collect(),
+        ),
+        Node::Map(entries) => {
+            let mut m = Map::new();
+            for (k, v) in entries {
+                let child = format!("{ptr}/{}", escape(&k.value));
+                pos.keys.insert(child.clone(), Pos::of(&k));
+                let value = walk(v, child, pos);
+                m.insert(k.value, value);
+            }
+            Value::Object(m)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_of_nested_nodes() {
+        let docs: Vec<Spanned<Node>> = serde_saphyr::from_multiple_with_options(
+            "a: 1\nb:\n  c: [x, y]\n---\nk: v\n",
+            serde_saphyr::options! { strict_booleans: true },
+        )
+        .unwrap();
+        assert_eq!(docs.len(), 2);
+        let mut it = docs.into_iter();
+        let (v, p) = flatten(it.next().unwrap());
+        assert_eq!(v["b"]["c"][1], "y");
+        assert_eq!(
+            p.value("/b/c/1"),
+            Pos {
+                line: 3,
+                column: 10
+            }
+        );
+        assert_eq!(p.key("/b/c"), Pos { line: 3, column: 3 });
+        assert_eq!(p.value("/b/c/9"), p.value("/b/c"));
+        let (_, p2) = flatten(it.next().unwrap());
+        assert_eq!(p2.value("/k").line, 5);
+    }
+}

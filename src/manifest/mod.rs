@@ -1,0 +1,4 @@
+//! What users write: manifest types, loading with positions, and validation.
+
+pub mod located;
+pub mod types;

@@ -155,7 +155,13 @@ impl Verifier {
             .header("x-acs-signature-nonce")
             .filter(|n| !n.is_empty())
             .ok_or_else(|| ApiError::missing("x-acs-signature-nonce"))?;
-        for required in ["host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce"] {
+        for required in [
+            "host",
+            "x-acs-action",
+            "x-acs-version",
+            "x-acs-date",
+            "x-acs-signature-nonce",
+        ] {
             if !auth.signed_headers.iter().any(|h| h == required) {
                 return Err(ApiError::new(
                     Code::IncompleteSignature,
@@ -298,7 +304,10 @@ fn check_token(key: &AccessKey, presented: Option<&str>) -> Result<(), ApiError>
 }
 
 /// `METHOD&%2F&PE(CQS)`.
-pub fn v1_string_to_sign<'a>(method: &str, params: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub fn v1_string_to_sign<'a>(
+    method: &str,
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
     format!("{method}&%2F&{}", pe(&canonical_query(params)))
 }
 
@@ -442,7 +451,10 @@ mod tests {
             ("Version", "2014-05-26"),
         ];
         let sts = v1_string_to_sign("GET", params);
-        assert_eq!(v1_signature("testsecret", &sts), "OLeaidS1JvxuMvnyHOwuJ+uX5qY=");
+        assert_eq!(
+            v1_signature("testsecret", &sts),
+            "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+        );
     }
 
     #[test]
@@ -453,8 +465,10 @@ mod tests {
             V1B_CQS
         );
         let sign = |method: &str, extra: Option<(&str, &str)>| {
-            let mut all: Vec<(&str, &str)> =
-                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let mut all: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             all.extend(extra);
             v1_signature("testsecret", &v1_string_to_sign(method, all))
         };
@@ -495,10 +509,16 @@ mod tests {
     fn v1_wrong_signature_names_the_server_string_to_sign() {
         let v = Verifier::new([key("testid", "testsecret", None)]);
         let err = v
-            .verify(&v1_sdk_request("AAAAAAAAAAAAAAAAAAAAAAAAAAA="), at("2024-05-01T08:31:00Z"))
+            .verify(
+                &v1_sdk_request("AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+                at("2024-05-01T08:31:00Z"),
+            )
             .unwrap_err();
         assert_eq!(err.code, Code::SignatureDoesNotMatch);
-        assert!(err.message.contains("server string to sign is:POST&%2F&AccessKeyId%3Dtestid"));
+        assert!(
+            err.message
+                .contains("server string to sign is:POST&%2F&AccessKeyId%3Dtestid")
+        );
         assert!(!err.message.contains("testsecret"));
     }
 
@@ -512,7 +532,10 @@ mod tests {
         );
         let other = Verifier::new([key("someoneelse", "x", None)]);
         assert_eq!(
-            other.verify(&req, at("2024-05-01T08:31:00Z")).unwrap_err().code,
+            other
+                .verify(&req, at("2024-05-01T08:31:00Z"))
+                .unwrap_err()
+                .code,
             Code::InvalidAccessKeyIdNotFound
         );
     }
@@ -530,10 +553,14 @@ mod tests {
     #[test]
     fn v3_a_published_example() {
         let headers = vec![
-            ("host".to_string(), "ecs.cn-shanghai.aliyuncs.com".to_string()),
+            (
+                "host".to_string(),
+                "ecs.cn-shanghai.aliyuncs.com".to_string(),
+            ),
             ("x-acs-action".to_string(), "RunInstances".to_string()),
             ("x-acs-version".to_string(), "2014-05-26".to_string()),
             ("x-acs-date".to_string(), "2023-10-26T10:22:32Z".to_string()),
+            ("x-acs-content-sha256".to_string(), EMPTY_SHA.to_string()),
             (
                 "x-acs-signature-nonce".to_string(),
                 "3156853299f313e23d1673dc12e1703d".to_string(),
@@ -542,7 +569,10 @@ mod tests {
         let canonical = v3_canonical_request(
             "POST",
             [
-                ("ImageId", "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"),
+                (
+                    "ImageId",
+                    "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd",
+                ),
                 ("RegionId", "cn-shanghai"),
             ],
             &headers,
@@ -578,7 +608,12 @@ mod tests {
             .join("&")
     }
 
-    fn v3_request(extra: &[(&str, &str)], signed: &str, signature: &str, query: &str) -> ApiRequest {
+    fn v3_request(
+        extra: &[(&str, &str)],
+        signed: &str,
+        signature: &str,
+        query: &str,
+    ) -> ApiRequest {
         let mut h = HeaderMap::new();
         let base = [
             ("host", "ecs-cn-hangzhou.aliyuncs.com"),
@@ -589,20 +624,26 @@ mod tests {
             ("x-acs-content-sha256", EMPTY_SHA),
         ];
         for (k, v) in base.iter().chain(extra) {
-            h.insert(*k, v.parse().unwrap());
+            h.insert(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
         }
         h.insert(
             "authorization",
-            format!("ACS3-HMAC-SHA256 Credential=testid,SignedHeaders={signed},Signature={signature}")
-                .parse()
-                .unwrap(),
+            format!(
+                "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders={signed},Signature={signature}"
+            )
+            .parse()
+            .unwrap(),
         );
         ApiRequest::parse(Method::POST, Some(query), h, Vec::new())
     }
 
     #[test]
     fn v3_b_run_command_and_sts_variant() {
-        let signed = "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version";
+        let signed =
+            "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version";
         let now = at("2024-05-01T08:30:30Z");
         let v = Verifier::new([key("testid", "testsecret", None)]);
         let req = v3_request(
@@ -615,7 +656,10 @@ mod tests {
 
         let sts = Verifier::new([key("testid", "testsecret", Some("teststs"))]);
         let req = v3_request(
-            &[("x-acs-accesskey-id", "testid"), ("x-acs-security-token", "teststs")],
+            &[
+                ("x-acs-accesskey-id", "testid"),
+                ("x-acs-security-token", "teststs"),
+            ],
             "host;x-acs-accesskey-id;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-security-token;x-acs-signature-nonce;x-acs-version",
             "fa57c1723fbacf8e100e736bebd97713dda457101eb9751731a5ec02844ce81e",
             &v3b_query(),
@@ -644,7 +688,8 @@ mod tests {
 
     #[test]
     fn v3_body_hash_must_match() {
-        let signed = "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version";
+        let signed =
+            "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version";
         let mut req = v3_request(
             &[],
             signed,

@@ -118,6 +118,7 @@ error_codes! {
     ParameterTypeNotSupported = (403, "ParameterType.NotSupported");
     UsernameExceedLimit = (403, "Username.ExceedLimit");
     WindowsPasswordNameExceedLimit = (403, "WindowsPasswordName.ExceedLimit");
+    WindowsPasswordNameMissed = (403, "WindowsPasswordName.Missed");
     IdempotentParameterMismatch = (403, "IdempotentParameterMismatch");
     IdempotentProcessing = (403, "IdempotentProcessing");
     InvalidNameLengthLimitExceeded = (403, "InvalidName.LengthLimitExceeded");
@@ -224,6 +225,9 @@ mod tests {
         assert_eq!(Code::CmdCountExceedQuota.status(), 403);
         assert_eq!(Code::SignatureDoesNotMatch.status(), 400);
         assert_eq!(Code::ServiceUnavailable.status(), 503);
-        assert_eq!(Code::InvalidRegionIdNotFound.as_str(), "InvalidRegionId.NotFound");
+        assert_eq!(
+            Code::InvalidRegionIdNotFound.as_str(),
+            "InvalidRegionId.NotFound"
+        );
     }
 }

@@ -36,8 +36,15 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
-    pub fn parse(method: Method, raw_query: Option<&str>, headers: HeaderMap, body: Vec<u8>) -> Self {
-        let query = raw_query.map(|q| form_decode(q.as_bytes())).unwrap_or_default();
+    pub fn parse(
+        method: Method,
+        raw_query: Option<&str>,
+        headers: HeaderMap,
+        body: Vec<u8>,
+    ) -> Self {
+        let query = raw_query
+            .map(|q| form_decode(q.as_bytes()))
+            .unwrap_or_default();
         let is_form = headers
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())

@@ -20,7 +20,12 @@ pub struct Rendered {
 }
 
 /// The success body: `RequestId` first, then the operation's fields.
-pub fn render_ok(format: Format, action: &str, request_id: &str, fields: Map<String, Value>) -> Rendered {
+pub fn render_ok(
+    format: Format,
+    action: &str,
+    request_id: &str,
+    fields: Map<String, Value>,
+) -> Rendered {
     let mut body = Map::new();
     body.insert("RequestId".into(), Value::String(request_id.to_string()));
     for (k, v) in fields {
@@ -31,7 +36,12 @@ pub fn render_ok(format: Format, action: &str, request_id: &str, fields: Map<Str
     render(format, 200, &format!("{action}Response"), body)
 }
 
-pub fn render_error(format: Format, err: &ApiError, request_id: &str, region: Option<&str>) -> Rendered {
+pub fn render_error(
+    format: Format,
+    err: &ApiError,
+    request_id: &str,
+    region: Option<&str>,
+) -> Rendered {
     let host_id = match region {
         Some(r) => format!("ecs.{r}.aliyuncs.com"),
         None => "ecs.aliyuncs.com".to_string(),

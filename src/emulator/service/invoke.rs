@@ -449,6 +449,11 @@ pub fn parse_frequency(
     let f = Frequency::parse(raw).map_err(|e| bad(&e))?;
     f.check(timeout.max(0) as u64, ctx.now)
         .map_err(|e| bad(&e))?;
+    // domain::schedule accepts any well-formed at(); a one-time run in the past can never
+    // happen, so it is refused here.
+    if matches!(f, Frequency::At { .. }) && f.next_fires(ctx.now, 1, &Zone::Utc).is_empty() {
+        return Err(bad(&format!("{raw} is in the past")));
+    }
     Ok(f)
 }
 

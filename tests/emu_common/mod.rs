@@ -121,7 +121,18 @@ impl Api {
         self.call(action, &all).await
     }
 
+    /// Like `call`, but a connection failure is `None` instead of a panic.
+    pub async fn try_call(&self, action: &str, params: &[(&str, &str)]) -> Option<Resp> {
+        self.send(action, params, Opts::default()).await
+    }
+
     pub async fn call_with(&self, action: &str, params: &[(&str, &str)], o: Opts) -> Resp {
+        self.send(action, params, o)
+            .await
+            .expect("request to the emulator")
+    }
+
+    async fn send(&self, action: &str, params: &[(&str, &str)], o: Opts) -> Option<Resp> {
         let n = self.seq.fetch_add(1, Ordering::Relaxed);
         let nonce = o
             .nonce
@@ -161,11 +172,11 @@ impl Api {
         } else {
             self.http.post(url)
         };
-        let resp = req.send().await.expect("request to the emulator");
+        let resp = req.send().await.ok()?;
         let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
+        let text = resp.text().await.ok()?;
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp { status, text, body }
+        Some(Resp { status, text, body })
     }
 }
 

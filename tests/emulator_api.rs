@@ -1670,3 +1670,147 @@ async fn failed_requests_leave_no_trace_in_a_shared_state_file() {
         start(move |c| c.state = assistctl::emulator::StateLocation::File(path)).await;
     assert_eq!(api.r("DescribeCommands", &[]).await.ok()["TotalCount"], 0);
 }
+
+#[tokio::test]
+async fn daily_invocation_quota_is_enforced() {
+    let (_emu, api) = start(|c| c.service.invocation_daily_quota = 2).await;
+    let cmd = create(&api, "q", &[]).await;
+    let p = [
+        ("CommandId", cmd.as_str()),
+        ("InstanceId.1", "i-bp1web0000000000001"),
+    ];
+    api.r("InvokeCommand", &p).await.ok();
+    api.r(
+        "RunCommand",
+        &[
+            ("Type", "RunShellScript"),
+            ("CommandContent", "echo"),
+            ("InstanceId.1", "i-bp1web0000000000001"),
+        ],
+    )
+    .await
+    .ok();
+    api.r("InvokeCommand", &p)
+        .await
+        .err(403, "Invocation.ExceedQuota");
+    let attrs = api.r("DescribeAccountAttributes", &[]).await.ok();
+    let items = attrs["AccountAttributeItems"]["AccountAttributeItem"]
+        .as_array()
+        .unwrap();
+    let daily = items
+        .iter()
+        .find(|i| i["AttributeName"] == "max-axt-invocation-daily")
+        .unwrap();
+    assert_eq!(daily["AttributeValues"]["ValueItem"][0]["Value"], "2");
+    assert_eq!(daily["AttributeValues"]["ValueItem"][0]["Count"], 2);
+}
+
+#[tokio::test]
+async fn form_bodies_and_v3_signatures_are_accepted() {
+    use hmac::{Hmac, Mac};
+    use sha2::{Digest, Sha256};
+    let (emu, api) = start(|_| {}).await;
+    // V1 with every parameter in a form body (`+` for spaces).
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let mut params: Vec<(String, String)> = [
+        ("Action", "CreateCommand"),
+        ("Version", "2014-05-26"),
+        ("Format", "JSON"),
+        ("AccessKeyId", emu_common::AK),
+        ("SignatureMethod", "HMAC-SHA1"),
+        ("SignatureVersion", "1.0"),
+        ("SignatureNonce", "form-body-nonce"),
+        ("Timestamp", &now),
+        ("RegionId", REGION),
+        ("Name", "form body name"),
+        ("Type", "RunShellScript"),
+        ("CommandContent", "echo a+b"),
+        ("ContentEncoding", "PlainText"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let sig = emu_common::sign_v1("POST", &params, emu_common::SECRET);
+    params.push(("Signature".into(), sig));
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&params)
+        .finish();
+    assert!(body.contains("form+body+name"));
+    let resp = reqwest::Client::new()
+        .post(format!("{}/", api.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let c = &commands(
+        &api.r("DescribeCommands", &[("ContentEncoding", "PlainText")])
+            .await
+            .ok(),
+    )[0];
+    assert_eq!(c["Name"], "form body name");
+    assert_eq!(c["CommandContent"], "echo a+b");
+
+    // V3: parameters in the query, signed headers rebuilt by the server.
+    let host = emu.addr().to_string();
+    let query = "Name=v3%2A&RegionId=cn-hangzhou";
+    let empty = hex::encode(Sha256::digest(b""));
+    let headers = [
+        ("host", host.as_str()),
+        ("x-acs-action", "DescribeCommands"),
+        ("x-acs-content-sha256", empty.as_str()),
+        ("x-acs-date", now.as_str()),
+        ("x-acs-signature-nonce", "v3-nonce-1"),
+        ("x-acs-version", "2014-05-26"),
+    ];
+    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let signed = headers
+        .iter()
+        .map(|(k, _)| *k)
+        .collect::<Vec<_>>()
+        .join(";");
+    let canonical = format!("POST\n/\n{query}\n{canonical_headers}\n{signed}\n{empty}");
+    let sts = format!(
+        "ACS3-HMAC-SHA256\n{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(emu_common::SECRET.as_bytes()).unwrap();
+    mac.update(sts.as_bytes());
+    let signature = hex::encode(mac.finalize().into_bytes());
+    let mut req = reqwest::Client::new().post(format!("{}/?{query}", api.base));
+    for (k, v) in headers.iter().filter(|(k, _)| *k != "host") {
+        req = req.header(*k, *v);
+    }
+    let auth = format!(
+        "ACS3-HMAC-SHA256 Credential={},SignedHeaders={signed},Signature={signature}",
+        emu_common::AK
+    );
+    let resp = req
+        .header("authorization", auth.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["TotalCount"], 0);
+
+    // The same signature over a different body is refused.
+    let mut req = reqwest::Client::new().post(format!("{}/?{query}", api.base));
+    for (k, v) in headers
+        .iter()
+        .filter(|(k, _)| *k != "host" && *k != "x-acs-signature-nonce")
+    {
+        req = req.header(*k, *v);
+    }
+    let resp = req
+        .header("x-acs-signature-nonce", "v3-nonce-2")
+        .header("authorization", auth)
+        .body("tampered")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["Code"], "SignatureDoesNotMatch");
+}

@@ -130,8 +130,11 @@ pub fn increment_invoke_times(conn: &Connection, id: &str) -> rusqlite::Result<(
 }
 
 pub fn count_in_region(conn: &Connection, region: &str) -> rusqlite::Result<i64> {
-    conn.prepare_cached("SELECT COUNT(*) FROM commands WHERE region_id = ?1")?
+    Ok(conn
+        .prepare_cached("SELECT n FROM command_counts WHERE region_id = ?1")?
         .query_row(params![region], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
 }
 
 pub fn list(
@@ -147,6 +150,11 @@ pub fn list(
     w.wildcard("c.description", f.description.as_deref());
     w.eq("c.resource_group_id", f.resource_group_id.as_deref());
     w.tags("command", "c.command_id", &f.tags);
+    let known_total = if w.only_first_clause() {
+        Some(count_in_region(conn, &f.region_id)?)
+    } else {
+        None
+    };
     page(
         conn,
         &format!("SELECT {COLUMNS} FROM commands c"),
@@ -154,6 +162,7 @@ pub fn list(
         "c.seq",
         &w,
         p,
+        known_total,
         map,
     )
 }

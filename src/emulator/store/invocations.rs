@@ -310,6 +310,7 @@ pub fn list(
         "i.seq",
         &w,
         p,
+        None,
         map_inv,
     )
 }
@@ -350,6 +351,7 @@ pub fn list_results(
         "(i.seq * 100000 + (100000 - ii.position))",
         &w,
         p,
+        None,
         |r| {
             let (seq, inv) = map_inv(r)?;
             let ii = map_ii(r, INV_COUNT)?;

@@ -160,8 +160,10 @@ impl Where {
         tags: &[(String, Option<String>)],
     ) {
         for (k, v) in tags {
+            // An IN subquery lets SQLite drive from the tags index instead of testing
+            // every resource.
             let mut clause = format!(
-                "EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = '{resource_type}' AND t.resource_id = {id_column} AND t.tag_key = ?"
+                "{id_column} IN (SELECT t.resource_id FROM tags t WHERE t.resource_type = '{resource_type}' AND t.tag_key = ?"
             );
             let mut args = vec![Value::Text(k.clone())];
             if let Some(v) = v {
@@ -171,6 +173,11 @@ impl Where {
             clause.push(')');
             self.push(clause, args);
         }
+    }
+
+    /// True when nothing but the first clause (the region) restricts the rows.
+    pub fn only_first_clause(&self) -> bool {
+        self.clauses.len() == 1
     }
 
     pub fn sql(&self) -> String {
@@ -200,7 +207,8 @@ pub fn glob_pattern(user: &str) -> String {
 }
 
 /// Runs a newest-first listing: `select` is `SELECT cols FROM table alias` and `seq_column`
-/// the ordering column.
+/// the ordering column. `known_total` skips counting when the caller knows the total.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn page<T>(
     conn: &Connection,
     select: &str,
@@ -208,13 +216,18 @@ pub(crate) fn page<T>(
     seq_column: &str,
     filter: &Where,
     page: PageRequest,
+    known_total: Option<i64>,
     map: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(i64, T)>,
 ) -> rusqlite::Result<Page<T>> {
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM {count_from} WHERE {}", filter.sql()),
-        rusqlite::params_from_iter(filter.args()),
-        |r| r.get(0),
-    )?;
+    let total: i64 = match known_total {
+        Some(t) => t,
+        None => conn
+            .prepare_cached(&format!(
+                "SELECT COUNT(*) FROM {count_from} WHERE {}",
+                filter.sql()
+            ))?
+            .query_row(rusqlite::params_from_iter(filter.args()), |r| r.get(0))?,
+    };
     let mut args = filter.args().to_vec();
     let mut where_sql = filter.sql();
     if let Some(before) = page.before_seq {

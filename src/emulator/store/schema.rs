@@ -118,6 +118,23 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (action, token)
     );
     "#,
+    // 2: kept commands per region, maintained by triggers, so the quota check and an
+    // unfiltered DescribeCommands need not count rows.
+    r#"
+    CREATE TABLE command_counts (
+        region_id TEXT PRIMARY KEY,
+        n INTEGER NOT NULL
+    );
+    INSERT INTO command_counts (region_id, n)
+        SELECT region_id, COUNT(*) FROM commands GROUP BY region_id;
+    CREATE TRIGGER commands_counted AFTER INSERT ON commands BEGIN
+        INSERT INTO command_counts (region_id, n) VALUES (NEW.region_id, 1)
+            ON CONFLICT (region_id) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER commands_uncounted AFTER DELETE ON commands BEGIN
+        UPDATE command_counts SET n = n - 1 WHERE region_id = OLD.region_id;
+    END;
+    "#,
 ];
 
 /// Runs the migrations the database has not seen yet, each in its own transaction.

@@ -73,11 +73,11 @@ async fn api(
     let region = req.params.get("RegionId").map(String::from);
 
     let result = handle(&state, &req, &action).await;
-    let rendered: Rendered = match &result {
-        Ok(fields) => render_ok(format, &action, &request_id, fields.clone()),
-        Err(e) => render_error(format, e, &request_id, region.as_deref()),
-    };
     let code = result.as_ref().err().map(|e| e.code.as_str()).unwrap_or("");
+    let rendered: Rendered = match result {
+        Ok(fields) => render_ok(format, &action, &request_id, fields),
+        Err(ref e) => render_error(format, e, &request_id, region.as_deref()),
+    };
     let label = if service::is_known(&action) {
         action.as_str()
     } else {

@@ -133,6 +133,18 @@ impl Api {
     }
 
     async fn send(&self, action: &str, params: &[(&str, &str)], o: Opts) -> Option<Resp> {
+        let (status, text) = self.send_raw(action, params, o).await?;
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Some(Resp { status, text, body })
+    }
+
+    /// Status and body text, unparsed (for the benchmark).
+    pub async fn send_raw(
+        &self,
+        action: &str,
+        params: &[(&str, &str)],
+        o: Opts,
+    ) -> Option<(u16, String)> {
         let n = self.seq.fetch_add(1, Ordering::Relaxed);
         let nonce = o
             .nonce
@@ -175,8 +187,7 @@ impl Api {
         let resp = req.send().await.ok()?;
         let status = resp.status().as_u16();
         let text = resp.text().await.ok()?;
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Some(Resp { status, text, body })
+        Some((status, text))
     }
 }
 

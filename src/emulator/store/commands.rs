@@ -143,7 +143,7 @@ pub fn list(
     p: PageRequest,
 ) -> rusqlite::Result<Page<CommandRow>> {
     let mut w = Where::default();
-    w.push("c.region_id = ?", [Value::Text(f.region_id.clone())]);
+    w.region("c.region_id", &f.region_id);
     w.eq("c.command_id", f.command_id.as_deref());
     w.eq("c.type", f.type_name.as_deref());
     w.wildcard("c.name", f.name.as_deref());

@@ -285,7 +285,7 @@ pub fn list(
     p: PageRequest,
 ) -> rusqlite::Result<Page<InvocationRow>> {
     let mut w = Where::default();
-    w.push("i.region_id = ?", [Value::Text(f.region_id.clone())]);
+    w.region("i.region_id", &f.region_id);
     w.eq("i.invoke_id", f.invoke_id.as_deref());
     w.eq("i.command_id", f.command_id.as_deref());
     w.eq("i.command_name", f.command_name.as_deref());
@@ -336,7 +336,7 @@ pub fn list_results(
     p: PageRequest,
 ) -> rusqlite::Result<Page<(InvocationRow, InstanceResultRow)>> {
     let mut w = Where::default();
-    w.push("i.region_id = ?", [Value::Text(f.region_id.clone())]);
+    w.region("i.region_id", &f.region_id);
     w.eq("i.invoke_id", f.invoke_id.as_deref());
     w.eq("ii.instance_id", f.instance_id.as_deref());
     w.eq("i.command_id", f.command_id.as_deref());

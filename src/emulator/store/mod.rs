@@ -84,6 +84,8 @@ impl Store {
             .map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(open_err)?;
+        // Listings build their SQL from the filters given; keep the common shapes prepared.
+        conn.set_prepared_statement_cache_capacity(128);
         let found: u32 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(open_err)?;
@@ -131,12 +133,22 @@ pub struct Page<T> {
 pub(crate) struct Where {
     clauses: Vec<String>,
     args: Vec<Value>,
+    /// Index in `clauses` of the region equality, written by `region`.
+    region: Option<(usize, String)>,
+    has_tags: bool,
 }
 
 impl Where {
     pub fn push(&mut self, clause: impl Into<String>, args: impl IntoIterator<Item = Value>) {
         self.clauses.push(clause.into());
         self.args.extend(args);
+    }
+
+    /// The region restriction. With a tag filter it is written `+column` so SQLite drives the
+    /// query from the tags index rather than scanning the whole region.
+    pub fn region(&mut self, column: &str, value: &str) {
+        self.region = Some((self.clauses.len(), column.to_string()));
+        self.push(format!("{column} = ?"), [Value::Text(value.to_string())]);
     }
 
     pub fn eq(&mut self, column: &str, value: Option<&str>) {
@@ -159,6 +171,7 @@ impl Where {
         id_column: &str,
         tags: &[(String, Option<String>)],
     ) {
+        self.has_tags |= !tags.is_empty();
         for (k, v) in tags {
             // An IN subquery lets SQLite drive from the tags index instead of testing
             // every resource.
@@ -182,10 +195,13 @@ impl Where {
 
     pub fn sql(&self) -> String {
         if self.clauses.is_empty() {
-            "1".to_string()
-        } else {
-            self.clauses.join(" AND ")
+            return "1".to_string();
         }
+        let mut clauses = self.clauses.clone();
+        if let (true, Some((i, column))) = (self.has_tags, &self.region) {
+            clauses[*i] = format!("+{column} = ?");
+        }
+        clauses.join(" AND ")
     }
 
     pub fn args(&self) -> &[Value] {
@@ -258,6 +274,21 @@ pub(crate) fn page<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tag_filter_keeps_the_region_index_out_of_the_plan() {
+        let mut w = Where::default();
+        w.region("c.region_id", "cn-hangzhou");
+        assert_eq!(w.sql(), "c.region_id = ?");
+        w.tags("command", "c.command_id", &[("k".into(), Some("v".into()))]);
+        assert!(
+            w.sql()
+                .starts_with("+c.region_id = ? AND c.command_id IN (SELECT"),
+            "{}",
+            w.sql()
+        );
+        assert_eq!(w.args().len(), 3);
+    }
 
     #[test]
     fn glob_keeps_star_and_escapes_the_rest() {

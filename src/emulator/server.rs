@@ -72,7 +72,7 @@ async fn api(
     let action = req.action().unwrap_or("").to_string();
     let region = req.params.get("RegionId").map(String::from);
 
-    let result = handle(&state, &req, &action).await;
+    let result = handle(&state, req, &action).await;
     let code = result.as_ref().err().map(|e| e.code.as_str()).unwrap_or("");
     let rendered: Rendered = match result {
         Ok(fields) => render_ok(format, &action, &request_id, fields),
@@ -110,7 +110,7 @@ async fn api(
     resp
 }
 
-async fn handle(state: &Arc<AppState>, req: &ApiRequest, action: &str) -> Result<Fields, ApiError> {
+async fn handle(state: &Arc<AppState>, req: ApiRequest, action: &str) -> Result<Fields, ApiError> {
     if action.is_empty() {
         return Err(ApiError::missing("Action"));
     }
@@ -135,7 +135,7 @@ async fn handle(state: &Arc<AppState>, req: &ApiRequest, action: &str) -> Result
             ),
         ));
     }
-    state.verifier.verify(req, Utc::now())?;
+    state.verifier.verify(&req, Utc::now())?;
     if state.faults.latency_ms() > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(state.faults.latency_ms())).await;
     }
@@ -143,7 +143,7 @@ async fn handle(state: &Arc<AppState>, req: &ApiRequest, action: &str) -> Result
         return Err(fault);
     }
     let state = state.clone();
-    let params = req.params.clone();
+    let params = req.params;
     let action = action.to_string();
     tokio::task::spawn_blocking(move || run_in_transaction(&state, &action, &params))
         .await

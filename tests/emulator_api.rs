@@ -151,7 +151,8 @@ async fn create_command_validation_codes() {
         }
         v
     };
-    let cases: Vec<(Vec<(&str, String)>, u16, &str)> = vec![
+    type Case = (Vec<(&'static str, String)>, u16, &'static str);
+    let cases: Vec<Case> = vec![
         (
             base(vec![("Type", "RunRubyScript".into())]),
             404,

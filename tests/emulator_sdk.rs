@@ -4,9 +4,9 @@
 
 mod emu_common;
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, SystemTime};
 
 use emu_common::{AK, SECRET, Spawned};
 
@@ -40,8 +40,7 @@ fn python_with_sdk() -> PathBuf {
     let venv = venv_dir();
     let python = venv.join("bin").join("python");
     std::fs::create_dir_all(venv.parent().unwrap()).unwrap();
-    let lock = File::create(venv.with_extension("lock")).expect("create the venv lock file");
-    lock.lock().expect("lock the venv");
+    let _lock = DirLock::acquire(venv.with_extension("lock"));
     if !sdk_importable(&python) {
         let status = Command::new("python3")
             .args(["-m", "venv"])
@@ -71,6 +70,39 @@ fn python_with_sdk() -> PathBuf {
         );
     }
     python
+}
+
+/// A lock held by creating a directory (atomic on every platform); removed on drop. A lock
+/// older than ten minutes is left over from a killed run and is taken over.
+struct DirLock(PathBuf);
+
+impl DirLock {
+    fn acquire(path: PathBuf) -> Self {
+        loop {
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Self(path),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| SystemTime::now().duration_since(t).ok())
+                        .is_some_and(|age| age > Duration::from_secs(600));
+                    if stale {
+                        let _ = std::fs::remove_dir(&path);
+                    } else {
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
+                }
+                Err(e) => panic!("cannot create the lock {}: {e}", path.display()),
+            }
+        }
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
 }
 
 #[test]

@@ -18,7 +18,7 @@ impl IdGen {
     pub fn new(seed: Option<u64>) -> Self {
         let rng = match seed {
             // A different stream from the fault dice, so faults do not shift ids.
-            Some(s) => StdRng::seed_from_u64(s ^ 0x5eed_1d5),
+            Some(s) => StdRng::seed_from_u64(s ^ 0x05ee_d1d5),
             None => StdRng::from_os_rng(),
         };
         Self {

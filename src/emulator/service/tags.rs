@@ -206,15 +206,14 @@ pub fn list(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiError>
 }
 
 fn in_region(ctx: &Ctx<'_>, region: &str, kind: &str, id: &str) -> bool {
-    let found = if kind == "command" {
+    if kind == "command" {
         commands::get(ctx.db, region, id).ok().flatten().is_some()
     } else {
         invocations::get(ctx.db, region, id)
             .ok()
             .flatten()
             .is_some()
-    };
-    found
+    }
 }
 
 /// TagFilter values match fuzzily: `*` is a wildcard, otherwise exact.

@@ -1,6 +1,5 @@
 //! Queries on kept commands.
 
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Page, PageRequest, Where, page};

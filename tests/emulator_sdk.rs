@@ -81,15 +81,14 @@ impl DirLock {
         loop {
             match std::fs::create_dir(&path) {
                 Ok(()) => return Self(path),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => {
                     let stale = std::fs::metadata(&path)
                         .and_then(|m| m.modified())
                         .ok()
                         .and_then(|t| SystemTime::now().duration_since(t).ok())
                         .is_some_and(|age| age > Duration::from_secs(600));
-                    if stale {
-                        let _ = std::fs::remove_dir(&path);
-                    } else {
+                    // A lock left by a killed run is taken over; otherwise wait for its holder.
+                    if !(stale && std::fs::remove_dir(&path).is_ok()) {
                         std::thread::sleep(Duration::from_millis(200));
                     }
                 }

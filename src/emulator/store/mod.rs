@@ -250,9 +250,13 @@ pub(crate) fn page<T>(
         where_sql.push_str(&format!(" AND {seq_column} < ?"));
         args.push(Value::Integer(before));
     }
-    args.push(Value::Integer(page.limit + 1));
-    args.push(Value::Integer(page.offset));
-    let sql = format!("{select} WHERE {where_sql} ORDER BY {seq_column} DESC LIMIT ? OFFSET ?");
+    // LIMIT and OFFSET are our own integers, written into the SQL: bound, they make SQLite
+    // re-plan the statement on every execution.
+    let sql = format!(
+        "{select} WHERE {where_sql} ORDER BY {seq_column} DESC LIMIT {} OFFSET {}",
+        page.limit + 1,
+        page.offset
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows: Vec<(i64, T)> = stmt
         .query_map(rusqlite::params_from_iter(args.iter()), map)?

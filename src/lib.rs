@@ -4,6 +4,7 @@
 //! diff with the live model read through [`cloud`] -> plan -> render / apply.
 //! [`emulator`] is the local Cloud Assistant; it depends only on [`domain`].
 
+pub mod cli;
 pub mod cloud;
 pub mod domain;
 pub mod emulator;

@@ -21,8 +21,17 @@ pub fn print_diagnostic(d: &Diagnostic) {
         Severity::Error => (ERROR, "error"),
         Severity::Warning => (WARNING, "warning"),
     };
-    let path = if d.path.is_empty() { String::new() } else { format!("{BOLD}{}{BOLD:#}: ", d.path) };
-    println!("{style}{word}[{}]{style:#}: {}: {path}{}", d.code, d.location(), d.message);
+    let path = if d.path.is_empty() {
+        String::new()
+    } else {
+        format!("{BOLD}{}{BOLD:#}: ", d.path)
+    };
+    println!(
+        "{style}{word}[{}]{style:#}: {}: {path}{}",
+        d.code,
+        d.location(),
+        d.message
+    );
     if let Some(h) = &d.help {
         println!("  {DIM}= help:{DIM:#} {h}");
     }

@@ -12,7 +12,8 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let text = crate::manifest::schema::schema_text();
     match args.out {
-        Some(p) => std::fs::write(&p, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+        Some(p) => std::fs::write(&p, text)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
         None => print!("{text}"),
     }
     Ok(0)

@@ -54,7 +54,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 v.set.files.len()
             );
             if failed {
-                let why = if errors == 0 { " (--strict fails on warnings)" } else { "" };
+                let why = if errors == 0 {
+                    " (--strict fails on warnings)"
+                } else {
+                    ""
+                };
                 println!("{ERROR}invalid{ERROR:#}: {counts}{why}");
             } else if warnings > 0 {
                 println!("{WARNING}valid{WARNING:#}: {counts}");
@@ -67,5 +71,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

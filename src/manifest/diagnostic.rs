@@ -128,14 +128,20 @@ pub fn suggestions<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str
 }
 
 /// "did you mean `a`?" / "did you mean one of `a`, `b`?" or None.
-pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let s = suggestions(wrong, candidates);
     match s.as_slice() {
         [] => None,
         [one] => Some(format!("did you mean `{one}`?")),
         many => Some(format!(
             "did you mean one of {}?",
-            many.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
@@ -146,14 +152,20 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(pointer_to_path("/spec/targets/instanceIds/2"), "spec.targets.instanceIds[2]");
+        assert_eq!(
+            pointer_to_path("/spec/targets/instanceIds/2"),
+            "spec.targets.instanceIds[2]"
+        );
         assert_eq!(pointer_to_path("/metadata/a~1b"), "metadata.a/b");
         assert_eq!(pointer_to_path(""), "");
     }
 
     #[test]
     fn hints() {
-        assert_eq!(did_you_mean("workingdir", ["workingDir", "timeout"]).unwrap(), "did you mean `workingDir`?");
+        assert_eq!(
+            did_you_mean("workingdir", ["workingDir", "timeout"]).unwrap(),
+            "did you mean `workingDir`?"
+        );
         assert!(did_you_mean("zzz", ["workingDir"]).is_none());
     }
 }

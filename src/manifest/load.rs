@@ -46,7 +46,9 @@ pub fn discover(paths: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> 
                 .follow_links(true)
                 .sort_by_file_name()
                 .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                });
             for entry in walker {
                 match entry {
                     Ok(e) if e.file_type().is_file() && is_manifest_name(e.path()) => {
@@ -63,8 +65,9 @@ pub fn discover(paths: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> 
             }
         } else {
             diags.push(
-                Diagnostic::error("io", p, Pos::default(), "no such file or directory")
-                    .with_help("give manifest files or directories that contain *.yaml / *.yml files"),
+                Diagnostic::error("io", p, Pos::default(), "no such file or directory").with_help(
+                    "give manifest files or directories that contain *.yaml / *.yml files",
+                ),
             );
         }
     }
@@ -103,7 +106,12 @@ pub fn read_text(path: &Path, max: u64, what: &str, diags: &mut Vec<Diagnostic>)
             return None;
         }
         Err(e) => {
-            fail(diags, Pos::default(), format!("cannot read {what}: {e}"), "check the path and its permissions");
+            fail(
+                diags,
+                Pos::default(),
+                format!("cannot read {what}: {e}"),
+                "check the path and its permissions",
+            );
             return None;
         }
     };
@@ -123,7 +131,10 @@ pub fn read_text(path: &Path, max: u64, what: &str, diags: &mut Vec<Diagnostic>)
             fail(
                 diags,
                 pos_of_byte(e.as_bytes(), at),
-                format!("{what} is not valid UTF-8 (invalid byte 0x{:02x})", e.as_bytes()[at]),
+                format!(
+                    "{what} is not valid UTF-8 (invalid byte 0x{:02x})",
+                    e.as_bytes()[at]
+                ),
                 "save the file as UTF-8",
             );
             None
@@ -134,8 +145,14 @@ pub fn read_text(path: &Path, max: u64, what: &str, diags: &mut Vec<Diagnostic>)
 fn pos_of_byte(bytes: &[u8], i: usize) -> Pos {
     let before = &bytes[..i];
     let line = before.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&bytes[line_start..i]).chars().count() as u64 + 1;
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&bytes[line_start..i])
+        .chars()
+        .count() as u64
+        + 1;
     Pos { line, column }
 }
 
@@ -176,8 +193,13 @@ pub fn load_file(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<RawDocument> {
                 })
                 .unwrap_or_default();
             diags.push(
-                Diagnostic::error("yaml", path, pos, format!("invalid YAML: {}", yaml_message(&e)))
-                    .with_help("fix the YAML syntax; documents are separated by `---`"),
+                Diagnostic::error(
+                    "yaml",
+                    path,
+                    pos,
+                    format!("invalid YAML: {}", yaml_message(&e)),
+                )
+                .with_help("fix the YAML syntax; documents are separated by `---`"),
             );
             return Vec::new();
         }

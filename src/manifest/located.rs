@@ -183,9 +183,12 @@ impl FileSource {
             .get_or_init(|| {
                 // The file parsed once already, so this succeeds; if it did not, every
                 // position falls back to the start of the file.
-                serde_saphyr::from_multiple_with_options::<Spanned<Node>>(&self.text, (self.options)())
-                    .map(|docs| docs.into_iter().map(|d| flatten(d).1).collect())
-                    .unwrap_or_default()
+                serde_saphyr::from_multiple_with_options::<Spanned<Node>>(
+                    &self.text,
+                    (self.options)(),
+                )
+                .map(|docs| docs.into_iter().map(|d| flatten(d).1).collect())
+                .unwrap_or_default()
             })
             .get(index)
     }
@@ -205,12 +208,16 @@ impl Positions {
 
     /// Where the value at `pointer` starts, or the closest enclosing node's position.
     pub fn value(&self, pointer: &str) -> Pos {
-        self.file.doc(self.index).map_or(Pos::default(), |d| d.value(pointer))
+        self.file
+            .doc(self.index)
+            .map_or(Pos::default(), |d| d.value(pointer))
     }
 
     /// Where the key of the entry at `pointer` is, falling back to its value.
     pub fn key(&self, pointer: &str) -> Pos {
-        self.file.doc(self.index).map_or(Pos::default(), |d| d.key(pointer))
+        self.file
+            .doc(self.index)
+            .map_or(Pos::default(), |d| d.key(pointer))
     }
 
     pub fn source(&self) -> &str {

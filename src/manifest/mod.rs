@@ -26,15 +26,24 @@ pub struct Validation {
 
 impl Validation {
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 
     pub fn warnings(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 
     pub fn documents(&self) -> usize {
-        self.set.stacks.len() + self.set.commands.len() + self.set.invocations.len() + self.set.rejected.len()
+        self.set.stacks.len()
+            + self.set.commands.len()
+            + self.set.invocations.len()
+            + self.set.rejected.len()
     }
 }
 
@@ -43,7 +52,9 @@ pub fn validate(paths: &[PathBuf], ctx: &rules::Context) -> Validation {
     let mut diagnostics = Vec::new();
     let set = set::read(paths, &mut diagnostics);
     rules::check(&set, ctx, &mut diagnostics);
-    diagnostics.sort_by(|a, b| (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message)));
+    diagnostics.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
+    });
     diagnostics.dedup();
     Validation { set, diagnostics }
 }

@@ -88,7 +88,8 @@ impl KindSchemas {
                 for b in self.branches(n) {
                     if let Some(p) = b.get("properties").and_then(|p| p.get(&seg)) {
                         next.push(p);
-                    } else if let Some(ap) = b.get("additionalProperties").filter(|v| v.is_object()) {
+                    } else if let Some(ap) = b.get("additionalProperties").filter(|v| v.is_object())
+                    {
                         next.push(ap);
                     } else if let Some(items) = b.get("items") {
                         next.push(items);
@@ -147,7 +148,10 @@ mod tests {
         let p = SCHEMAS.properties_at("Command", "/spec");
         assert!(p.contains(&"workingDir".to_string()), "{p:?}");
         let p = SCHEMAS.properties_at("Invocation", "/spec/schedule");
-        assert!(p.contains(&"cron".to_string()) && p.contains(&"timezone".to_string()), "{p:?}");
+        assert!(
+            p.contains(&"cron".to_string()) && p.contains(&"timezone".to_string()),
+            "{p:?}"
+        );
         let p = SCHEMAS.properties_at("Command", "/spec/parameters/file");
         assert!(p.contains(&"default".to_string()), "{p:?}");
     }

@@ -35,50 +35,88 @@ fn report(kind: &str, doc: &RawDocument, e: &ValidationError<'_>, diags: &mut Ve
                     .unwrap_or_default();
                 help.push_str(&format!(
                     "allowed fields here: {}",
-                    allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                    allowed
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
                 diags.push(
-                    Diagnostic::error("unknown-field", file, doc.positions.key(&child), format!("unknown field `{name}`"))
-                        .with_path(&child)
-                        .with_help(help),
+                    Diagnostic::error(
+                        "unknown-field",
+                        file,
+                        doc.positions.key(&child),
+                        format!("unknown field `{name}`"),
+                    )
+                    .with_path(&child)
+                    .with_help(help),
                 );
             }
             return;
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
-            Diagnostic::error("missing-field", file, at(&ptr), format!("missing required field `{name}`"))
-                .with_path(&ptr)
+            Diagnostic::error(
+                "missing-field",
+                file,
+                at(&ptr),
+                format!("missing required field `{name}`"),
+            )
+            .with_path(&ptr)
         }
         ValidationErrorKind::Type { kind: expected } => Diagnostic::error(
             "wrong-type",
             file,
             at(&ptr),
-            format!("expected {}, found {}", type_words(expected), describe(e.instance())),
+            format!(
+                "expected {}, found {}",
+                type_words(expected),
+                describe(e.instance())
+            ),
         )
         .with_path(&ptr),
         ValidationErrorKind::Enum { options } => {
             let allowed: Vec<String> = options
                 .as_array()
-                .map(|a| a.iter().map(|o| o.as_str().map_or(o.to_string(), str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .map(|o| o.as_str().map_or(o.to_string(), str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
-            let found = e.instance().as_str().map(str::to_string).unwrap_or_else(|| e.instance().to_string());
+            let found = e
+                .instance()
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| e.instance().to_string());
             let mut help = did_you_mean(&found, allowed.iter().map(String::as_str))
                 .map(|s| format!("{s} "))
                 .unwrap_or_default();
             help.push_str(&format!(
                 "allowed: {}",
-                allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                allowed
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
-            Diagnostic::error("invalid-value", file, at(&ptr), format!("`{found}` is not allowed"))
-                .with_path(&ptr)
-                .with_help(help)
+            Diagnostic::error(
+                "invalid-value",
+                file,
+                at(&ptr),
+                format!("`{found}` is not allowed"),
+            )
+            .with_path(&ptr)
+            .with_help(help)
         }
         ValidationErrorKind::Constant { expected_value } => Diagnostic::error(
             "invalid-value",
             file,
             at(&ptr),
-            format!("expected {expected_value}, found {}", describe(e.instance())),
+            format!(
+                "expected {expected_value}, found {}",
+                describe(e.instance())
+            ),
         )
         .with_path(&ptr),
         ValidationErrorKind::Pattern { pattern } => Diagnostic::error(
@@ -89,31 +127,51 @@ fn report(kind: &str, doc: &RawDocument, e: &ValidationError<'_>, diags: &mut Ve
         )
         .with_path(&ptr)
         .with_help(format!("it must match the pattern {pattern}")),
-        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
-            Diagnostic::error("out-of-range", file, at(&ptr), format!("{} is below the minimum {limit}", e.instance()))
-                .with_path(&ptr)
-        }
-        ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
-            Diagnostic::error("out-of-range", file, at(&ptr), format!("{} is above the maximum {limit}", e.instance()))
-                .with_path(&ptr)
-        }
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => Diagnostic::error(
+            "out-of-range",
+            file,
+            at(&ptr),
+            format!("{} is below the minimum {limit}", e.instance()),
+        )
+        .with_path(&ptr),
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => Diagnostic::error(
+            "out-of-range",
+            file,
+            at(&ptr),
+            format!("{} is above the maximum {limit}", e.instance()),
+        )
+        .with_path(&ptr),
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
             // Explain the alternative that got furthest: the one whose errors lie
             // deepest, then the one with the fewest errors.
             let best = context.iter().filter(|c| !c.is_empty()).max_by_key(|c| {
-                let depth = c.iter().map(|e| e.instance_path().as_str().len()).max().unwrap_or(0);
+                let depth = c
+                    .iter()
+                    .map(|e| e.instance_path().as_str().len())
+                    .max()
+                    .unwrap_or(0);
                 (depth, usize::MAX - c.len())
             });
-            let deeper = best.is_some_and(|c| c.iter().any(|e| e.instance_path().as_str().len() > ptr.len()));
+            let deeper = best.is_some_and(|c| {
+                c.iter()
+                    .any(|e| e.instance_path().as_str().len() > ptr.len())
+            });
             if let (true, Some(c)) = (deeper, best) {
                 for inner in c {
                     report(kind, doc, inner, diags);
                 }
                 return;
             }
-            Diagnostic::error("invalid-value", file, at(&ptr), format!("{} is not a valid value here", describe(e.instance())))
-                .with_path(&ptr)
-                .with_help(alternatives_help(&ptr))
+            Diagnostic::error(
+                "invalid-value",
+                file,
+                at(&ptr),
+                format!("{} is not a valid value here", describe(e.instance())),
+            )
+            .with_path(&ptr)
+            .with_help(alternatives_help(&ptr))
         }
         _ => Diagnostic::error("invalid-value", file, at(&ptr), e.to_string()).with_path(&ptr),
     };

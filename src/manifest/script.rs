@@ -28,7 +28,9 @@ pub struct Script {
 impl Script {
     /// Size of the content as the API measures it: its Base64 form.
     pub fn base64_len(&self) -> usize {
-        base64::engine::general_purpose::STANDARD.encode(&self.text).len()
+        base64::engine::general_purpose::STANDARD
+            .encode(&self.text)
+            .len()
     }
 
     /// The file and position of `line` (1-based) of the script.
@@ -61,8 +63,14 @@ pub fn resolve(cmd: &Located<CommandDocument>, diags: &mut Vec<Diagnostic>) -> O
     match (&spec.content, &spec.content_file) {
         (Some(_), Some(_)) => {
             diags.push(
-                cmd.error("content-source", "/spec/contentFile", "both `content` and `contentFile` are set")
-                    .with_help("give the script inline in `content` or as a file in `contentFile`, not both"),
+                cmd.error(
+                    "content-source",
+                    "/spec/contentFile",
+                    "both `content` and `contentFile` are set",
+                )
+                .with_help(
+                    "give the script inline in `content` or as a file in `contentFile`, not both",
+                ),
             );
             None
         }
@@ -81,8 +89,12 @@ pub fn resolve(cmd: &Located<CommandDocument>, diags: &mut Vec<Diagnostic>) -> O
             let path = cmd.dir().join(rel);
             if !path.is_file() {
                 diags.push(
-                    cmd.error("content-file", "/spec/contentFile", format!("script file `{}` does not exist", path.display()))
-                        .with_help("contentFile is relative to the manifest that names it"),
+                    cmd.error(
+                        "content-file",
+                        "/spec/contentFile",
+                        format!("script file `{}` does not exist", path.display()),
+                    )
+                    .with_help("contentFile is relative to the manifest that names it"),
                 );
                 return None;
             }
@@ -104,7 +116,11 @@ fn text_start(positions: &Positions) -> (u64, u64) {
     let src = positions.source();
     let line = |n: u64| src.lines().nth(n.saturating_sub(1) as usize);
     let rest: String = line(pos.line)
-        .map(|l| l.chars().skip(pos.column.saturating_sub(1) as usize).collect())
+        .map(|l| {
+            l.chars()
+                .skip(pos.column.saturating_sub(1) as usize)
+                .collect()
+        })
         .unwrap_or_default();
     match rest.trim_start().chars().next() {
         Some('|' | '>') => {

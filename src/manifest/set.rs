@@ -42,7 +42,10 @@ impl<T> Located<T> {
 
     /// The directory relative paths in this document resolve against.
     pub fn dir(&self) -> PathBuf {
-        self.file.parent().map(Path::to_path_buf).unwrap_or_default()
+        self.file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
     }
 }
 
@@ -93,8 +96,15 @@ fn add_document(raw: RawDocument, set: &mut ManifestSet, diags: &mut Vec<Diagnos
     let file = raw.file.clone();
     let Value::Object(map) = &raw.value else {
         diags.push(
-            Diagnostic::error("not-a-mapping", &file, raw.pos(""), "a manifest document must be a mapping")
-                .with_help("start the document with `apiVersion: assistctl/v1`, `kind:` and `metadata:`"),
+            Diagnostic::error(
+                "not-a-mapping",
+                &file,
+                raw.pos(""),
+                "a manifest document must be a mapping",
+            )
+            .with_help(
+                "start the document with `apiVersion: assistctl/v1`, `kind:` and `metadata:`",
+            ),
         );
         return;
     };
@@ -102,9 +112,14 @@ fn add_document(raw: RawDocument, set: &mut ManifestSet, diags: &mut Vec<Diagnos
         Some(Value::String(v)) if v == "assistctl/v1" => {}
         Some(v) => {
             diags.push(
-                Diagnostic::error("api-version", &file, raw.pos("/apiVersion"), format!("unsupported apiVersion {v}"))
-                    .with_path("/apiVersion")
-                    .with_help("the only apiVersion is `assistctl/v1`"),
+                Diagnostic::error(
+                    "api-version",
+                    &file,
+                    raw.pos("/apiVersion"),
+                    format!("unsupported apiVersion {v}"),
+                )
+                .with_path("/apiVersion")
+                .with_help("the only apiVersion is `assistctl/v1`"),
             );
             return;
         }
@@ -121,12 +136,19 @@ fn add_document(raw: RawDocument, set: &mut ManifestSet, diags: &mut Vec<Diagnos
         Some(Value::String(k)) if kinds.contains(&k.as_str()) => k.clone(),
         Some(k) => {
             let shown = k.as_str().map_or(k.to_string(), str::to_string);
-            let mut help = did_you_mean(&shown, kinds).map(|s| format!("{s} ")).unwrap_or_default();
+            let mut help = did_you_mean(&shown, kinds)
+                .map(|s| format!("{s} "))
+                .unwrap_or_default();
             help.push_str("allowed kinds: `Stack`, `Command`, `Invocation`");
             diags.push(
-                Diagnostic::error("unknown-kind", &file, raw.pos("/kind"), format!("unknown kind `{shown}`"))
-                    .with_path("/kind")
-                    .with_help(help),
+                Diagnostic::error(
+                    "unknown-kind",
+                    &file,
+                    raw.pos("/kind"),
+                    format!("unknown kind `{shown}`"),
+                )
+                .with_path("/kind")
+                .with_help(help),
             );
             return;
         }
@@ -139,7 +161,10 @@ fn add_document(raw: RawDocument, set: &mut ManifestSet, diags: &mut Vec<Diagnos
         }
     };
     if !schema_errors::check(&kind, &raw, diags) {
-        let name = raw.value["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let name = raw.value["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         set.rejected.push((kind, name));
         return;
     }
@@ -161,7 +186,12 @@ fn typed<T: DeserializeOwned>(raw: RawDocument, diags: &mut Vec<Diagnostic>) -> 
             positions: raw.positions,
         }),
         Err(e) => {
-            diags.push(Diagnostic::error("invalid-document", &raw.file, raw.positions.value(""), e.to_string()));
+            diags.push(Diagnostic::error(
+                "invalid-document",
+                &raw.file,
+                raw.positions.value(""),
+                e.to_string(),
+            ));
             None
         }
     }

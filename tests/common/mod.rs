@@ -22,7 +22,9 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn new() -> Self {
-        Fixture { dir: tempfile::tempdir().expect("tempdir") }
+        Fixture {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
 
     /// A fixture with `stack.yaml` and one more file `main.yaml`.
@@ -45,7 +47,12 @@ impl Fixture {
     }
 
     pub fn validate(&self, extra: &[&str]) -> Output {
-        bin().arg("validate").arg(self.path()).args(extra).output().expect("run assistctl")
+        bin()
+            .arg("validate")
+            .arg(self.path())
+            .args(extra)
+            .output()
+            .expect("run assistctl")
     }
 
     /// Runs `validate --format json` and returns the parsed report.
@@ -62,5 +69,9 @@ impl Fixture {
 }
 
 pub fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }

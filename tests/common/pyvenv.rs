@@ -36,12 +36,21 @@ pub fn python() -> PathBuf {
             .success();
         assert!(ok, "python3 -m venv {} failed", dir.display());
         let ok = Command::new(&py)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
             .args(PACKAGES)
             .status()
             .expect("run pip")
             .success();
-        assert!(ok, "pip install {PACKAGES:?} failed (PyPI must be reachable on first run)");
+        assert!(
+            ok,
+            "pip install {PACKAGES:?} failed (PyPI must be reachable on first run)"
+        );
         std::fs::write(&marker, PACKAGES.join("\n")).expect("write marker");
     }
     drop(lock);

@@ -31,20 +31,34 @@ pub struct CommandInfo {
 /// Commands by (region, name).
 pub type Commands = HashMap<(String, String), CommandInfo>;
 
-pub fn check_all(set: &ManifestSet, stack_region: &str, stack_tags: usize, diags: &mut Vec<Diagnostic>) -> Commands {
+pub fn check_all(
+    set: &ManifestSet,
+    stack_region: &str,
+    stack_tags: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Commands {
     let mut out: Commands = HashMap::new();
     let mut first: HashMap<(String, String), &Located<CommandDocument>> = HashMap::new();
     for c in &set.commands {
-        let region = c.doc.spec.region.clone().unwrap_or_else(|| stack_region.to_string());
+        let region = c
+            .doc
+            .spec
+            .region
+            .clone()
+            .unwrap_or_else(|| stack_region.to_string());
         let key = (region.clone(), c.doc.metadata.name.clone());
         if let Some(prev) = first.get(&key) {
             diags.push(
-                c.error("duplicate-name", "/metadata/name", format!("a second Command named `{}` in region {region}", key.1))
-                    .with_help(format!(
-                        "command names are unique per stack and region; the first is at {}:{}",
-                        prev.file.display(),
-                        prev.pos("/metadata/name").line
-                    )),
+                c.error(
+                    "duplicate-name",
+                    "/metadata/name",
+                    format!("a second Command named `{}` in region {region}", key.1),
+                )
+                .with_help(format!(
+                    "command names are unique per stack and region; the first is at {}:{}",
+                    prev.file.display(),
+                    prev.pos("/metadata/name").line
+                )),
             );
             continue;
         }
@@ -56,7 +70,11 @@ pub fn check_all(set: &ManifestSet, stack_region: &str, stack_tags: usize, diags
     out
 }
 
-fn check(c: &Located<CommandDocument>, stack_tags: usize, diags: &mut Vec<Diagnostic>) -> Option<CommandInfo> {
+fn check(
+    c: &Located<CommandDocument>,
+    stack_tags: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<CommandInfo> {
     let spec = &c.doc.spec;
     let ty = spec.command_type.command_type();
     let os = ty.os();
@@ -64,11 +82,38 @@ fn check(c: &Located<CommandDocument>, stack_tags: usize, diags: &mut Vec<Diagno
     if name.trim().is_empty() {
         diags.push(c.error("name", "/metadata/name", "the command name is empty"));
     }
-    common::max_chars(c, "/metadata/name", Some(name), MAX_NAME_CHARS, "the command name", "length", diags);
-    common::max_chars(c, "/metadata/description", c.doc.metadata.description.as_deref(), MAX_DESCRIPTION_CHARS, "the description", "length", diags);
-    common::working_dir(c, "/spec/workingDir", spec.working_dir.as_deref(), os, diags);
+    common::max_chars(
+        c,
+        "/metadata/name",
+        Some(name),
+        MAX_NAME_CHARS,
+        "the command name",
+        "length",
+        diags,
+    );
+    common::max_chars(
+        c,
+        "/metadata/description",
+        c.doc.metadata.description.as_deref(),
+        MAX_DESCRIPTION_CHARS,
+        "the description",
+        "length",
+        diags,
+    );
+    common::working_dir(
+        c,
+        "/spec/workingDir",
+        spec.working_dir.as_deref(),
+        os,
+        diags,
+    );
     common::region(c, "/spec/region", spec.region.as_deref(), diags);
-    common::resource_group(c, "/spec/resourceGroupId", spec.resource_group_id.as_deref(), diags);
+    common::resource_group(
+        c,
+        "/spec/resourceGroupId",
+        spec.resource_group_id.as_deref(),
+        diags,
+    );
     common::tags(c, "/spec/tags", &spec.tags, stack_tags, diags);
     let timeout = timeout(c, "/spec/timeout", spec.timeout, diags);
     launcher(c, diags);
@@ -94,7 +139,12 @@ fn check(c: &Located<CommandDocument>, stack_tags: usize, diags: &mut Vec<Diagno
 }
 
 /// The effective timeout; values below 10 are raised by the service, which we warn of.
-pub fn timeout<T>(doc: &Located<T>, pointer: &str, value: Option<u64>, diags: &mut Vec<Diagnostic>) -> u64 {
+pub fn timeout<T>(
+    doc: &Located<T>,
+    pointer: &str,
+    value: Option<u64>,
+    diags: &mut Vec<Diagnostic>,
+) -> u64 {
     match value {
         Some(t) if t < MIN_TIMEOUT_SECS => {
             diags.push(
@@ -109,9 +159,18 @@ pub fn timeout<T>(doc: &Located<T>, pointer: &str, value: Option<u64>, diags: &m
 }
 
 fn launcher(c: &Located<CommandDocument>, diags: &mut Vec<Diagnostic>) {
-    let Some(l) = &c.doc.spec.launcher else { return };
+    let Some(l) = &c.doc.spec.launcher else {
+        return;
+    };
     if l.len() > MAX_LAUNCHER_BYTES {
-        diags.push(c.error("length", "/spec/launcher", format!("the launcher is {} bytes; at most {MAX_LAUNCHER_BYTES} are allowed", l.len())));
+        diags.push(c.error(
+            "length",
+            "/spec/launcher",
+            format!(
+                "the launcher is {} bytes; at most {MAX_LAUNCHER_BYTES} are allowed",
+                l.len()
+            ),
+        ));
     }
     for p in params::scan(l) {
         if !matches!(&p.kind, PlaceholderKind::UnknownBuiltin(n) if n == "ScriptFileName") {
@@ -126,7 +185,11 @@ fn launcher(c: &Located<CommandDocument>, diags: &mut Vec<Diagnostic>) {
 fn size(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagnostic>) {
     let n = s.base64_len();
     if n > MAX_CONTENT_BASE64_BYTES {
-        let ptr = if c.doc.spec.content.is_some() { "/spec/content" } else { "/spec/contentFile" };
+        let ptr = if c.doc.spec.content.is_some() {
+            "/spec/content"
+        } else {
+            "/spec/contentFile"
+        };
         diags.push(
             c.error(
                 "content-too-large",
@@ -142,8 +205,18 @@ fn size(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagnostic>) {
 }
 
 /// The first line of a script often tells which OS it was written for.
-fn os_hints(c: &Located<CommandDocument>, s: &Script, ty: CommandType, diags: &mut Vec<Diagnostic>) {
-    let first = s.text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+fn os_hints(
+    c: &Located<CommandDocument>,
+    s: &Script,
+    ty: CommandType,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let first = s
+        .text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
     let lower = first.to_ascii_lowercase();
     let mismatch = match ty.os() {
         Os::Windows if first.starts_with("#!") => Some("a Unix shebang"),
@@ -152,8 +225,16 @@ fn os_hints(c: &Located<CommandDocument>, s: &Script, ty: CommandType, diags: &m
     };
     if let Some(what) = mismatch {
         diags.push(
-            c.warning("type-os", "/spec/type", format!("the script starts with {what} (`{first}`), but type `{}` runs on {}", ty.manifest_name(), ty.os()))
-                .with_help("Linux types: shell, python, perl; Windows types: bat, powershell"),
+            c.warning(
+                "type-os",
+                "/spec/type",
+                format!(
+                    "the script starts with {what} (`{first}`), but type `{}` runs on {}",
+                    ty.manifest_name(),
+                    ty.os()
+                ),
+            )
+            .with_help("Linux types: shell, python, perl; Windows types: bat, powershell"),
         );
     }
 }
@@ -179,22 +260,39 @@ fn secrets(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagnostic>
 fn placeholders(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagnostic>) -> bool {
     let spec = &c.doc.spec;
     let found = params::scan(&s.text);
-    let usable = found
-        .iter()
-        .any(|p| matches!(p.kind, PlaceholderKind::Custom(_) | PlaceholderKind::Builtin(_)));
-    let enabled = spec.enable_parameter.unwrap_or(!spec.parameters.is_empty() || usable);
+    let usable = found.iter().any(|p| {
+        matches!(
+            p.kind,
+            PlaceholderKind::Custom(_) | PlaceholderKind::Builtin(_)
+        )
+    });
+    let enabled = spec
+        .enable_parameter
+        .unwrap_or(!spec.parameters.is_empty() || usable);
     if !enabled {
         if !spec.parameters.is_empty() {
             diags.push(
-                c.error("parameters-disabled", "/spec/enableParameter", "parameters are declared but enableParameter is false")
-                    .with_help("remove enableParameter: false, or remove spec.parameters"),
+                c.error(
+                    "parameters-disabled",
+                    "/spec/enableParameter",
+                    "parameters are declared but enableParameter is false",
+                )
+                .with_help("remove enableParameter: false, or remove spec.parameters"),
             );
         }
         return false;
     }
-    let declared: HashMap<String, &String> = spec.parameters.keys().map(|k| (k.to_ascii_lowercase(), k)).collect();
+    let declared: HashMap<String, &String> = spec
+        .parameters
+        .keys()
+        .map(|k| (k.to_ascii_lowercase(), k))
+        .collect();
     let mut used = HashMap::new();
-    let ptr = if spec.content.is_some() { "/spec/content" } else { "/spec/contentFile" };
+    let ptr = if spec.content.is_some() {
+        "/spec/content"
+    } else {
+        "/spec/contentFile"
+    };
     for p in &found {
         // Positions are computed only for a placeholder that is reported.
         let err = |code, msg: String| {
@@ -229,9 +327,18 @@ fn placeholders(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagno
     for (lower, name) in &declared {
         if !used.contains_key(lower) {
             diags.push(
-                Diagnostic::error("unused-parameter", &c.file, c.key_pos(&format!("/spec/parameters/{}", escape(name))), format!("parameter `{name}` is declared but the script never uses {{{{{name}}}}}"))
-                    .with_path(&format!("/spec/parameters/{}", escape(name)))
-                    .with_help(format!("use {{{{{name}}}}} in the script or remove the declaration")),
+                Diagnostic::error(
+                    "unused-parameter",
+                    &c.file,
+                    c.key_pos(&format!("/spec/parameters/{}", escape(name))),
+                    format!(
+                        "parameter `{name}` is declared but the script never uses {{{{{name}}}}}"
+                    ),
+                )
+                .with_path(&format!("/spec/parameters/{}", escape(name)))
+                .with_help(format!(
+                    "use {{{{{name}}}}} in the script or remove the declaration"
+                )),
             );
         }
     }
@@ -245,17 +352,25 @@ fn placeholders(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagno
     true
 }
 
-fn declarations(c: &Located<CommandDocument>, diags: &mut Vec<Diagnostic>) -> BTreeMap<String, (String, ParameterSpec)> {
+fn declarations(
+    c: &Located<CommandDocument>,
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, (String, ParameterSpec)> {
     let mut out: BTreeMap<String, (String, ParameterSpec)> = BTreeMap::new();
     for (name, p) in &c.doc.spec.parameters {
         let ptr = format!("/spec/parameters/{}", escape(name));
-        let key_err = |code, msg: String| Diagnostic::error(code, &c.file, c.key_pos(&ptr), msg).with_path(&ptr);
+        let key_err = |code, msg: String| {
+            Diagnostic::error(code, &c.file, c.key_pos(&ptr), msg).with_path(&ptr)
+        };
         if let Err(e) = params::validate_parameter_name(name) {
             diags.push(key_err("invalid-parameter-name", e));
             continue;
         }
         if let Some((prev, _)) = out.get(&name.to_ascii_lowercase()) {
-            diags.push(key_err("duplicate-parameter", format!("`{name}` and `{prev}` are the same parameter: names are case-insensitive")));
+            diags.push(key_err(
+                "duplicate-parameter",
+                format!("`{name}` and `{prev}` are the same parameter: names are case-insensitive"),
+            ));
             continue;
         }
         if p.secret && p.default.is_some() {
@@ -265,7 +380,13 @@ fn declarations(c: &Located<CommandDocument>, diags: &mut Vec<Diagnostic>) -> BT
             );
         }
         if p.required && p.default.is_some() {
-            diags.push(c.warning("required-default", &format!("{ptr}/required"), format!("parameter `{name}` is required but has a default, so it never needs a value")));
+            diags.push(c.warning(
+                "required-default",
+                &format!("{ptr}/required"),
+                format!(
+                    "parameter `{name}` is required but has a default, so it never needs a value"
+                ),
+            ));
         }
         out.insert(name.to_ascii_lowercase(), (name.clone(), p.clone()));
     }

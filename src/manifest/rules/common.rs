@@ -34,25 +34,41 @@ pub fn max_chars<T>(
         let n = v.chars().count();
         if n > max {
             diags.push(
-                doc.error(code, pointer, format!("{what} is {n} characters long; at most {max} are allowed"))
-                    .with_help(format!("shorten it by {} characters", n - max)),
+                doc.error(
+                    code,
+                    pointer,
+                    format!("{what} is {n} characters long; at most {max} are allowed"),
+                )
+                .with_help(format!("shorten it by {} characters", n - max)),
             );
         }
     }
 }
 
-pub fn region<T>(doc: &Located<T>, pointer: &str, value: Option<&str>, diags: &mut Vec<Diagnostic>) {
+pub fn region<T>(
+    doc: &Located<T>,
+    pointer: &str,
+    value: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+) {
     if let Some(r) = value
         && !REGION.is_match(r)
     {
         diags.push(
             doc.error("region", pointer, format!("`{r}` is not a region id"))
-                .with_help("use an Alibaba Cloud region id such as `cn-hangzhou` or `ap-southeast-1`"),
+                .with_help(
+                    "use an Alibaba Cloud region id such as `cn-hangzhou` or `ap-southeast-1`",
+                ),
         );
     }
 }
 
-pub fn resource_group<T>(doc: &Located<T>, pointer: &str, value: Option<&str>, diags: &mut Vec<Diagnostic>) {
+pub fn resource_group<T>(
+    doc: &Located<T>,
+    pointer: &str,
+    value: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+) {
     if let Some(r) = value
         && !RESOURCE_GROUP.is_match(r)
     {
@@ -83,7 +99,9 @@ pub fn tags<T>(
             continue;
         }
         if let Err(e) = validate_tag(k, v, MAX_TAG_KEY_CHARS) {
-            diags.push(Diagnostic::error("tag", &doc.file, doc.key_pos(&p), e.to_string()).with_path(&p));
+            diags.push(
+                Diagnostic::error("tag", &doc.file, doc.key_pos(&p), e.to_string()).with_path(&p),
+            );
         }
     }
     let total = tags.len() + inherited + OWNERSHIP_TAGS;
@@ -103,18 +121,42 @@ pub fn tags<T>(
 }
 
 /// A working directory must fit the OS the command type runs on.
-pub fn working_dir<T>(doc: &Located<T>, pointer: &str, value: Option<&str>, os: Os, diags: &mut Vec<Diagnostic>) {
+pub fn working_dir<T>(
+    doc: &Located<T>,
+    pointer: &str,
+    value: Option<&str>,
+    os: Os,
+    diags: &mut Vec<Diagnostic>,
+) {
     let Some(dir) = value else { return };
-    max_chars(doc, pointer, Some(dir), MAX_WORKING_DIR_CHARS, "workingDir", "length", diags);
+    max_chars(
+        doc,
+        pointer,
+        Some(dir),
+        MAX_WORKING_DIR_CHARS,
+        "workingDir",
+        "length",
+        diags,
+    );
     let windows_style = dir.len() >= 2 && dir.as_bytes()[1] == b':' || dir.starts_with("\\\\");
     match os {
         Os::Linux if windows_style || !dir.starts_with('/') => diags.push(
-            doc.error("working-dir", pointer, format!("`{dir}` is not an absolute Linux path, but the command type runs on Linux"))
-                .with_help("use an absolute path such as /home or /root (the API default)"),
+            doc.error(
+                "working-dir",
+                pointer,
+                format!(
+                    "`{dir}` is not an absolute Linux path, but the command type runs on Linux"
+                ),
+            )
+            .with_help("use an absolute path such as /home or /root (the API default)"),
         ),
         Os::Windows if !windows_style => diags.push(
-            doc.error("working-dir", pointer, format!("`{dir}` is not a Windows path, but the command type runs on Windows"))
-                .with_help(r"use a path such as C:\Windows\system32 (the default)"),
+            doc.error(
+                "working-dir",
+                pointer,
+                format!("`{dir}` is not a Windows path, but the command type runs on Windows"),
+            )
+            .with_help(r"use a path such as C:\Windows\system32 (the default)"),
         ),
         _ => {}
     }

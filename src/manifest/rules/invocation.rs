@@ -48,16 +48,25 @@ pub fn check_all(
         .map(|(_, n)| n.as_str())
         .collect();
     for inv in &set.invocations {
-        let region = inv.doc.spec.region.clone().unwrap_or_else(|| stack_region.to_string());
+        let region = inv
+            .doc
+            .spec
+            .region
+            .clone()
+            .unwrap_or_else(|| stack_region.to_string());
         let key = (region.clone(), inv.doc.metadata.name.clone());
         if let Some(prev) = seen.get(&key) {
             diags.push(
-                inv.error("duplicate-name", "/metadata/name", format!("a second Invocation named `{}` in region {region}", key.1))
-                    .with_help(format!(
-                        "invocation names are unique per stack and region; the first is at {}:{}",
-                        prev.file.display(),
-                        prev.pos("/metadata/name").line
-                    )),
+                inv.error(
+                    "duplicate-name",
+                    "/metadata/name",
+                    format!("a second Invocation named `{}` in region {region}", key.1),
+                )
+                .with_help(format!(
+                    "invocation names are unique per stack and region; the first is at {}:{}",
+                    prev.file.display(),
+                    prev.pos("/metadata/name").line
+                )),
             );
             continue;
         }
@@ -65,23 +74,60 @@ pub fn check_all(
         let cmd_name = &inv.doc.spec.command;
         let cmd = commands.get(&(region.clone(), cmd_name.clone()));
         if cmd.is_none() && !rejected.contains(cmd_name.as_str()) {
-            let names: Vec<&str> = commands.keys().filter(|(r, _)| *r == region).map(|(_, n)| n.as_str()).collect();
-            let mut help = did_you_mean(cmd_name, names.iter().copied()).map(|s| format!("{s} ")).unwrap_or_default();
-            help.push_str(&format!("commands in {region}: {}", if names.is_empty() { "none".to_string() } else { names.join(", ") }));
-            diags.push(inv.error("unknown-command", "/spec/command", format!("no Command named `{cmd_name}` in region {region}")).with_help(help));
+            let names: Vec<&str> = commands
+                .keys()
+                .filter(|(r, _)| *r == region)
+                .map(|(_, n)| n.as_str())
+                .collect();
+            let mut help = did_you_mean(cmd_name, names.iter().copied())
+                .map(|s| format!("{s} "))
+                .unwrap_or_default();
+            help.push_str(&format!(
+                "commands in {region}: {}",
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ));
+            diags.push(
+                inv.error(
+                    "unknown-command",
+                    "/spec/command",
+                    format!("no Command named `{cmd_name}` in region {region}"),
+                )
+                .with_help(help),
+            );
         }
         check(inv, cmd, stack_tags, ctx, diags);
     }
 }
 
-fn check(inv: &Located<InvocationDocument>, cmd: Option<&CommandInfo>, stack_tags: usize, ctx: &Context, diags: &mut Vec<Diagnostic>) {
+fn check(
+    inv: &Located<InvocationDocument>,
+    cmd: Option<&CommandInfo>,
+    stack_tags: usize,
+    ctx: &Context,
+    diags: &mut Vec<Diagnostic>,
+) {
     let spec = &inv.doc.spec;
     let os = cmd.map(|c| c.command_type.os());
     common::region(inv, "/spec/region", spec.region.as_deref(), diags);
-    common::resource_group(inv, "/spec/resourceGroupId", spec.resource_group_id.as_deref(), diags);
+    common::resource_group(
+        inv,
+        "/spec/resourceGroupId",
+        spec.resource_group_id.as_deref(),
+        diags,
+    );
     common::tags(inv, "/spec/tags", &spec.tags, stack_tags, diags);
     if let Some(os) = os {
-        common::working_dir(inv, "/spec/workingDir", spec.working_dir.as_deref(), os, diags);
+        common::working_dir(
+            inv,
+            "/spec/workingDir",
+            spec.working_dir.as_deref(),
+            os,
+            diags,
+        );
     }
     let run_timeout = match spec.timeout {
         Some(_) => timeout(inv, "/spec/timeout", spec.timeout, diags),
@@ -100,8 +146,12 @@ fn targets(inv: &Located<InvocationDocument>, diags: &mut Vec<Diagnostic>) {
     let t = &inv.doc.spec.targets;
     if t.instance_ids.is_empty() && t.tags.is_empty() {
         diags.push(
-            inv.error("no-targets", "/spec/targets", "the invocation has no targets")
-                .with_help("add targets.instanceIds (i-... or mi-...) or a targets.tags selector"),
+            inv.error(
+                "no-targets",
+                "/spec/targets",
+                "the invocation has no targets",
+            )
+            .with_help("add targets.instanceIds (i-... or mi-...) or a targets.tags selector"),
         );
     }
     let mut seen = HashSet::new();
@@ -117,23 +167,41 @@ fn targets(inv: &Located<InvocationDocument>, diags: &mut Vec<Diagnostic>) {
         }
     }
     if t.tags.len() > MAX_RESOURCE_TAGS {
-        diags.push(inv.error("tag-count", "/spec/targets/tags", format!("{} tag selectors; at most {MAX_RESOURCE_TAGS} are allowed", t.tags.len())));
+        diags.push(inv.error(
+            "tag-count",
+            "/spec/targets/tags",
+            format!(
+                "{} tag selectors; at most {MAX_RESOURCE_TAGS} are allowed",
+                t.tags.len()
+            ),
+        ));
     }
     for (k, v) in &t.tags {
         let p = format!("/spec/targets/tags/{}", escape(k));
         if let Err(e) = validate_tag(k, v, MAX_TAG_KEY_CHARS) {
-            diags.push(Diagnostic::error("tag", &inv.file, inv.key_pos(&p), e.to_string()).with_path(&p));
+            diags.push(
+                Diagnostic::error("tag", &inv.file, inv.key_pos(&p), e.to_string()).with_path(&p),
+            );
         }
     }
-    common::resource_group(inv, "/spec/targets/resourceGroupId", t.resource_group_id.as_deref(), diags);
+    common::resource_group(
+        inv,
+        "/spec/targets/resourceGroupId",
+        t.resource_group_id.as_deref(),
+        diags,
+    );
 }
 
 fn parameters(inv: &Located<InvocationDocument>, cmd: &CommandInfo, diags: &mut Vec<Diagnostic>) {
     let spec = &inv.doc.spec;
     if !cmd.enabled && !spec.parameters.is_empty() {
         diags.push(
-            inv.error("parameters-disabled", "/spec/parameters", format!("command `{}` takes no parameters", spec.command))
-                .with_help("remove spec.parameters, or declare the parameters in the command"),
+            inv.error(
+                "parameters-disabled",
+                "/spec/parameters",
+                format!("command `{}` takes no parameters", spec.command),
+            )
+            .with_help("remove spec.parameters, or declare the parameters in the command"),
         );
         return;
     }
@@ -144,12 +212,27 @@ fn parameters(inv: &Located<InvocationDocument>, cmd: &CommandInfo, diags: &mut 
         let lower = name.to_ascii_lowercase();
         let Some((declared, decl)) = cmd.parameters.get(&lower) else {
             let names: Vec<&str> = cmd.parameters.values().map(|(n, _)| n.as_str()).collect();
-            let mut help = did_you_mean(name, names.iter().copied()).map(|s| format!("{s} ")).unwrap_or_default();
-            help.push_str(&format!("parameters of `{}`: {}", spec.command, if names.is_empty() { "none".into() } else { names.join(", ") }));
+            let mut help = did_you_mean(name, names.iter().copied())
+                .map(|s| format!("{s} "))
+                .unwrap_or_default();
+            help.push_str(&format!(
+                "parameters of `{}`: {}",
+                spec.command,
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            ));
             diags.push(
-                Diagnostic::error("undeclared-parameter", &inv.file, inv.key_pos(&p), format!("`{name}` is not a parameter of command `{}`", spec.command))
-                    .with_path(&p)
-                    .with_help(help),
+                Diagnostic::error(
+                    "undeclared-parameter",
+                    &inv.file,
+                    inv.key_pos(&p),
+                    format!("`{name}` is not a parameter of command `{}`", spec.command),
+                )
+                .with_path(&p)
+                .with_help(help),
             );
             continue;
         };
@@ -176,8 +259,14 @@ fn parameters(inv: &Located<InvocationDocument>, cmd: &CommandInfo, diags: &mut 
             sent += 1;
         } else if decl.required || decl.secret {
             diags.push(
-                inv.error("missing-parameter", "/spec/parameters", format!("command `{}` requires a value for `{name}`", spec.command))
-                    .with_help(format!("add `{name}:` under spec.parameters (a literal, or {{fromEnv: VARIABLE}})")),
+                inv.error(
+                    "missing-parameter",
+                    "/spec/parameters",
+                    format!("command `{}` requires a value for `{name}`", spec.command),
+                )
+                .with_help(format!(
+                    "add `{name}:` under spec.parameters (a literal, or {{fromEnv: VARIABLE}})"
+                )),
             );
         }
     }
@@ -189,7 +278,10 @@ fn parameters(inv: &Located<InvocationDocument>, cmd: &CommandInfo, diags: &mut 
     }
     // The service measures content and expanded parameters together; literal values are
     // known now, environment values only at apply.
-    let expanded = cmd.base64_len + base64::engine::general_purpose::STANDARD.encode(vec![0u8; literal_bytes]).len();
+    let expanded = cmd.base64_len
+        + base64::engine::general_purpose::STANDARD
+            .encode(vec![0u8; literal_bytes])
+            .len();
     if cmd.base64_len <= MAX_CONTENT_BASE64_BYTES && expanded > MAX_CONTENT_BASE64_BYTES {
         diags.push(
             inv.error("content-too-large", "/spec/parameters", format!("the script with these parameter values is about {expanded} bytes in Base64, over the {MAX_CONTENT_BASE64_BYTES}-byte limit"))
@@ -198,32 +290,58 @@ fn parameters(inv: &Located<InvocationDocument>, cmd: &CommandInfo, diags: &mut 
     }
 }
 
-fn schedule(inv: &Located<InvocationDocument>, run_timeout: u64, ctx: &Context, diags: &mut Vec<Diagnostic>) {
+fn schedule(
+    inv: &Located<InvocationDocument>,
+    run_timeout: u64,
+    ctx: &Context,
+    diags: &mut Vec<Diagnostic>,
+) {
     let (ptr, freq) = match &inv.doc.spec.schedule {
         Schedule::Keyword(_) => return,
-        Schedule::Rate(r) => ("/spec/schedule/rate", Frequency::parse(&format!("rate({})", r.rate))),
+        Schedule::Rate(r) => (
+            "/spec/schedule/rate",
+            Frequency::parse(&format!("rate({})", r.rate)),
+        ),
         Schedule::At(a) => {
             let local = NaiveDateTime::parse_from_str(&a.at.replace('T', " "), "%Y-%m-%d %H:%M:%S");
             let Ok(local) = local else {
                 diags.push(
-                    inv.error("schedule", "/spec/schedule/at", format!("`{}` is not a valid date and time", a.at))
-                        .with_help("write yyyy-MM-ddTHH:mm:ss, e.g. 2026-12-01T02:00:00"),
+                    inv.error(
+                        "schedule",
+                        "/spec/schedule/at",
+                        format!("`{}` is not a valid date and time", a.at),
+                    )
+                    .with_help("write yyyy-MM-ddTHH:mm:ss, e.g. 2026-12-01T02:00:00"),
                 );
                 return;
             };
             if a.timezone.is_none() {
                 diags.push(
-                    inv.warning("timezone", "/spec/schedule/at", "no time zone: the time is taken as UTC, as the API does")
-                        .with_help("add `timezone:` (e.g. Asia/Shanghai) to say which wall clock is meant"),
+                    inv.warning(
+                        "timezone",
+                        "/spec/schedule/at",
+                        "no time zone: the time is taken as UTC, as the API does",
+                    )
+                    .with_help(
+                        "add `timezone:` (e.g. Asia/Shanghai) to say which wall clock is meant",
+                    ),
                 );
             }
             let zone = a.timezone.as_deref().unwrap_or("UTC");
             let f = Frequency::parse(&format!("at({} {zone})", local.format("%Y-%m-%d %H:%M:%S")));
-            let ptr = if matches!(f, Err(crate::domain::schedule::ScheduleError::BadZone(_))) { "/spec/schedule/timezone" } else { "/spec/schedule/at" };
+            let ptr = if matches!(f, Err(crate::domain::schedule::ScheduleError::BadZone(_))) {
+                "/spec/schedule/timezone"
+            } else {
+                "/spec/schedule/at"
+            };
             if let Ok(f) = &f
                 && f.next_fires(ctx.now, 1, &Zone::Utc).is_empty()
             {
-                diags.push(inv.warning("schedule-past", ptr, format!("{} has already passed; the task would never run", a.at)));
+                diags.push(inv.warning(
+                    "schedule-past",
+                    ptr,
+                    format!("{} has already passed; the task would never run", a.at),
+                ));
             }
             (ptr, f)
         }
@@ -235,13 +353,20 @@ fn schedule(inv: &Located<InvocationDocument>, run_timeout: u64, ctx: &Context, 
                 );
             }
             let f = Frequency::cron(&c.cron, c.timezone.as_deref());
-            let ptr = if matches!(f, Err(crate::domain::schedule::ScheduleError::BadZone(_))) { "/spec/schedule/timezone" } else { "/spec/schedule/cron" };
+            let ptr = if matches!(f, Err(crate::domain::schedule::ScheduleError::BadZone(_))) {
+                "/spec/schedule/timezone"
+            } else {
+                "/spec/schedule/cron"
+            };
             (ptr, f)
         }
     };
     let result = freq.and_then(|f| f.check(run_timeout, ctx.now));
     if let Err(e) = result {
-        diags.push(inv.error("schedule", ptr, e.to_string()).with_help(schedule_help(&e)));
+        diags.push(
+            inv.error("schedule", ptr, e.to_string())
+                .with_help(schedule_help(&e)),
+        );
     }
 }
 
@@ -257,11 +382,30 @@ fn schedule_help(e: &crate::domain::schedule::ScheduleError) -> String {
 
 fn user(inv: &Located<InvocationDocument>, os: Option<Os>, diags: &mut Vec<Diagnostic>) {
     let spec = &inv.doc.spec;
-    common::max_chars(inv, "/spec/username", spec.username.as_deref(), MAX_USERNAME_CHARS, "username", "length", diags);
-    common::max_chars(inv, "/spec/windowsPasswordName", spec.windows_password_name.as_deref(), MAX_WINDOWS_PASSWORD_NAME_CHARS, "windowsPasswordName", "length", diags);
+    common::max_chars(
+        inv,
+        "/spec/username",
+        spec.username.as_deref(),
+        MAX_USERNAME_CHARS,
+        "username",
+        "length",
+        diags,
+    );
+    common::max_chars(
+        inv,
+        "/spec/windowsPasswordName",
+        spec.windows_password_name.as_deref(),
+        MAX_WINDOWS_PASSWORD_NAME_CHARS,
+        "windowsPasswordName",
+        "length",
+        diags,
+    );
     match os {
         Some(Os::Windows) => {
-            let custom_user = spec.username.as_deref().is_some_and(|u| !u.eq_ignore_ascii_case("system"));
+            let custom_user = spec
+                .username
+                .as_deref()
+                .is_some_and(|u| !u.eq_ignore_ascii_case("system"));
             if custom_user && spec.windows_password_name.is_none() {
                 diags.push(
                     inv.error("windows-password", "/spec/username", format!("Windows user `{}` needs windowsPasswordName", spec.username.as_deref().unwrap_or_default()))
@@ -270,7 +414,11 @@ fn user(inv: &Located<InvocationDocument>, os: Option<Os>, diags: &mut Vec<Diagn
             }
         }
         Some(Os::Linux) if spec.windows_password_name.is_some() => {
-            diags.push(inv.warning("windows-password", "/spec/windowsPasswordName", "windowsPasswordName is ignored for a Linux command"));
+            diags.push(inv.warning(
+                "windows-password",
+                "/spec/windowsPasswordName",
+                "windowsPasswordName is ignored for a Linux command",
+            ));
         }
         _ => {}
     }
@@ -282,7 +430,11 @@ fn container(inv: &Located<InvocationDocument>, os: Option<Os>, diags: &mut Vec<
         return;
     }
     if os == Some(Os::Windows) {
-        diags.push(inv.error("container", "/spec/containerId", "containers are supported for Linux commands only"));
+        diags.push(inv.error(
+            "container",
+            "/spec/containerId",
+            "containers are supported for Linux commands only",
+        ));
     }
     if let Some(id) = &spec.container_id
         && !CONTAINER_ID.is_match(id)
@@ -295,9 +447,17 @@ fn container(inv: &Located<InvocationDocument>, os: Option<Os>, diags: &mut Vec<
     if let Some(n) = &spec.container_name
         && !CONTAINER_NAME.is_match(n)
     {
-        diags.push(inv.error("container", "/spec/containerName", format!("`{n}` is not a container name")));
+        diags.push(inv.error(
+            "container",
+            "/spec/containerName",
+            format!("`{n}` is not a container name"),
+        ));
     }
     if spec.username.is_some() || spec.working_dir.is_some() {
-        diags.push(inv.warning("container", "/spec/containerId", "username and workingDir are ignored when the command runs in a container"));
+        diags.push(inv.warning(
+            "container",
+            "/spec/containerId",
+            "username and workingDir are ignored when the command runs in a container",
+        ));
     }
 }

@@ -1,5 +1,5 @@
 //! The Cloud Assistant client: one async method per operation, streams for the list
-//! operations, and the retry loop around [`transport`](super::transport).
+//! operations, and the retry loop around one attempt (`transport.rs`).
 
 use std::sync::Arc;
 

@@ -50,7 +50,7 @@ impl Default for CredentialOptions {
             metadata_endpoint: None,
             refresh_before: Duration::from_secs(180),
             http_timeout: Duration::from_secs(10),
-            metadata_timeout: Duration::from_secs(2),
+            metadata_timeout: Duration::from_secs(1),
             role_session_duration: Duration::from_secs(3600),
         }
     }

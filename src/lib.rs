@@ -9,3 +9,4 @@ pub mod cloud;
 pub mod domain;
 pub mod emulator;
 pub mod manifest;
+pub mod reconcile;

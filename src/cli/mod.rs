@@ -40,6 +40,8 @@ pub enum ColorWhen {
 pub enum Command {
     /// Check manifests offline: YAML, schema, service limits, parameters, schedules, secrets.
     Validate(validate::Args),
+    /// The local Cloud Assistant emulator (`emulator serve`).
+    Emulator(emulator::EmulatorArgs),
     /// Print the JSON Schema of manifests.
     Schema(schema::Args),
     /// Print a shell completion script.
@@ -71,9 +73,11 @@ fn setup(cli: &Cli) {
         ColorWhen::Auto => anstream::ColorChoice::Auto,
     };
     choice.write_global();
+    // The emulator's one log line per request is its output, so it logs at info.
+    let quiet_default = if matches!(cli.command, Command::Emulator(_)) { "info" } else { "warn" };
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
-        (_, 0) => "warn",
+        (_, 0) => quiet_default,
         (_, 1) => "info",
         (_, 2) => "debug",
         _ => "trace",

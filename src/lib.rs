@@ -10,3 +10,4 @@ pub mod domain;
 pub mod emulator;
 pub mod manifest;
 pub mod reconcile;
+pub mod render;

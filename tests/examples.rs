@@ -39,7 +39,10 @@ fn examples_validate_strictly() {
 #[test]
 fn examples_use_every_type_and_schedule_kind() {
     let mut all = String::new();
-    for e in walkdir::WalkDir::new(root().join("examples/commands")).into_iter().filter_map(Result::ok) {
+    for e in walkdir::WalkDir::new(root().join("examples/commands"))
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         if e.file_type().is_file() {
             all.push_str(&std::fs::read_to_string(e.path()).unwrap());
         }

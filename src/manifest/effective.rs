@@ -11,9 +11,12 @@ use super::types::CommandSpec;
 pub fn parameters_enabled(spec: &CommandSpec, script: &str) -> bool {
     spec.enable_parameter.unwrap_or_else(|| {
         !spec.parameters.is_empty()
-            || params::scan(script)
-                .iter()
-                .any(|p| matches!(p.kind, PlaceholderKind::Custom(_) | PlaceholderKind::Builtin(_)))
+            || params::scan(script).iter().any(|p| {
+                matches!(
+                    p.kind,
+                    PlaceholderKind::Custom(_) | PlaceholderKind::Builtin(_)
+                )
+            })
     })
 }
 

@@ -51,11 +51,17 @@ pub fn build(set: &ManifestSet, stack: &Located<StackDocument>) -> anyhow::Resul
     })
 }
 
-fn command(c: &Located<CommandDocument>, stack: &Located<StackDocument>) -> anyhow::Result<DesiredCommand> {
+fn command(
+    c: &Located<CommandDocument>,
+    stack: &Located<StackDocument>,
+) -> anyhow::Result<DesiredCommand> {
     let spec = &c.doc.spec;
     let mut diags = Vec::new();
     let Some(script) = script::resolve(c, &mut diags) else {
-        anyhow::bail!("the script of command `{}` cannot be read", c.doc.metadata.name);
+        anyhow::bail!(
+            "the script of command `{}` cannot be read",
+            c.doc.metadata.name
+        );
     };
     let mut tags: BTreeMap<String, String> = stack.doc.spec.tags.clone();
     tags.extend(spec.tags.clone());
@@ -78,7 +84,10 @@ fn command(c: &Located<CommandDocument>, stack: &Located<StackDocument>) -> anyh
         tags,
     };
     Ok(DesiredCommand {
-        region: spec.region.clone().unwrap_or_else(|| stack.doc.spec.region.clone()),
+        region: spec
+            .region
+            .clone()
+            .unwrap_or_else(|| stack.doc.spec.region.clone()),
         state,
         source: format!("{}:{}", c.file.display(), c.pos("/metadata/name").line),
         adopt_id: spec.import_id.clone(),

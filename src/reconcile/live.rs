@@ -37,7 +37,13 @@ impl Reads {
 
 /// Reads the live state of `stack` in `regions`, and the unowned commands that the
 /// desired ones would collide with or adopt.
-pub async fn read(client: &Client, stack: &str, regions: &[String], desired: &[DesiredCommand], reads: &Reads) -> Result<Live, Error> {
+pub async fn read(
+    client: &Client,
+    stack: &str,
+    regions: &[String],
+    desired: &[DesiredCommand],
+    reads: &Reads,
+) -> Result<Live, Error> {
     let per_region = try_join_all(regions.iter().map(|region| async move {
         let c = client.with_region(region)?;
         let owned = list(&c, region, owned_filter(stack), reads).await?;
@@ -64,10 +70,20 @@ fn owned_filter(stack: &str) -> DescribeCommandsRequest {
     }
 }
 
-async fn unowned(c: &Client, region: &str, owned: &[LiveCommand], wanted: &[&DesiredCommand], reads: &Reads) -> Result<Vec<LiveCommand>, Error> {
+async fn unowned(
+    c: &Client,
+    region: &str,
+    owned: &[LiveCommand],
+    wanted: &[&DesiredCommand],
+    reads: &Reads,
+) -> Result<Vec<LiveCommand>, Error> {
     let missing: Vec<&&DesiredCommand> = wanted
         .iter()
-        .filter(|d| !owned.iter().any(|o| o.state.identity() == d.state.identity()))
+        .filter(|d| {
+            !owned
+                .iter()
+                .any(|o| o.state.identity() == d.state.identity())
+        })
         .collect();
     if missing.is_empty() {
         return Ok(Vec::new());
@@ -94,12 +110,21 @@ async fn unowned(c: &Client, region: &str, owned: &[LiveCommand], wanted: &[&Des
     Ok(all
         .into_iter()
         .filter(|l| !owned.iter().any(|o| o.id == l.id))
-        .filter(|l| missing.iter().any(|d| d.adopt_id.as_deref() == Some(l.id.as_str()) || l.state.name == d.state.name))
+        .filter(|l| {
+            missing.iter().any(|d| {
+                d.adopt_id.as_deref() == Some(l.id.as_str()) || l.state.name == d.state.name
+            })
+        })
         .collect())
 }
 
 /// Every command matching `filter`, following NextToken at the largest page size.
-async fn list(c: &Client, region: &str, mut filter: DescribeCommandsRequest, reads: &Reads) -> Result<Vec<LiveCommand>, Error> {
+async fn list(
+    c: &Client,
+    region: &str,
+    mut filter: DescribeCommandsRequest,
+    reads: &Reads,
+) -> Result<Vec<LiveCommand>, Error> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {

@@ -4,9 +4,9 @@
 use chrono::{SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::cloud::ops::Paging;
 use crate::cloud::ops::commands::DescribeCommandsRequest;
 use crate::cloud::ops::quota::DescribeAccountAttributesRequest;
-use crate::cloud::ops::Paging;
 use crate::cloud::{Client, Error};
 
 use super::desired::Desired;
@@ -24,14 +24,24 @@ pub struct PlanOptions {
 
 pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Result<Plan, Error> {
     let reads = Reads::default();
-    let live = live::read(client, &desired.stack, &desired.regions, &desired.commands, &reads).await?;
+    let live = live::read(
+        client,
+        &desired.stack,
+        &desired.regions,
+        &desired.commands,
+        &reads,
+    )
+    .await?;
     let (mut changes, mut conflicts) = diff::diff(&desired.stack, &desired.commands, &live);
     if !opts.targets.is_empty() {
         changes.retain(|c| opts.targets.contains(&c.name));
         conflicts.retain(|c| opts.targets.contains(&c.name));
     }
     let mut blockers = Vec::new();
-    let deletes = changes.iter().filter(|c| c.action == Action::Delete).count();
+    let deletes = changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .count();
     if desired.commands.is_empty() && deletes > 0 && !opts.allow_empty && opts.targets.is_empty() {
         blockers.push(format!(
             "the manifests declare no commands, so this plan would delete all {deletes} commands stack `{}` owns; pass --allow-empty if that is intended",
@@ -44,7 +54,10 @@ pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Res
             .iter()
             .filter(|c| &c.region == region && matches!(c.action, Action::Create | Action::Replace))
             .count();
-        let removes = changes.iter().filter(|c| &c.region == region && c.action == Action::Delete).count();
+        let removes = changes
+            .iter()
+            .filter(|c| &c.region == region && c.action == Action::Delete)
+            .count();
         if adds > 0 {
             let (quota, count) = quota(client, region, &reads).await?;
             // A replace holds both commands for a moment, so it counts as one more.
@@ -55,7 +68,9 @@ pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Res
                         "region {region} has {count} commands and its quota (max-axt-command-count) is {q}; this apply would need {peak} at its peak ({adds} created before {removes} are deleted)"
                     ));
                 } else if peak * 10 > q * 9 {
-                    warnings.push(format!("region {region} will use {peak} of its {q} commands quota"));
+                    warnings.push(format!(
+                        "region {region} will use {peak} of its {q} commands quota"
+                    ));
                 }
             }
         }
@@ -103,14 +118,25 @@ async fn quota(client: &Client, region: &str, reads: &Reads) -> Result<(Option<i
             ..Default::default()
         })
         .await?;
-    Ok((attrs.value_of("max-axt-command-count"), count.page.total_count))
+    Ok((
+        attrs.value_of("max-axt-command-count"),
+        count.page.total_count,
+    ))
 }
 
 pub fn manifest_digest(desired: &Desired) -> String {
     let mut items: Vec<String> = desired
         .commands
         .iter()
-        .map(|d| format!("{}\0{}\0{}\0{:?}", d.region, d.state.identity(), d.state.digest(), d.adopt_id))
+        .map(|d| {
+            format!(
+                "{}\0{}\0{}\0{:?}",
+                d.region,
+                d.state.identity(),
+                d.state.digest(),
+                d.adopt_id
+            )
+        })
         .collect();
     items.sort();
     digest(&items)

@@ -27,6 +27,10 @@ pub struct ConnectArgs {
     /// server errors).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
+    /// Client-side limit of API requests per second per region, to stay under the
+    /// account's API flow control.
+    #[arg(long, default_value_t = 20.0)]
+    pub requests_per_second: f64,
 }
 
 impl ConnectArgs {
@@ -53,6 +57,9 @@ impl Connection {
 }
 
 pub async fn connect(args: &ConnectArgs, region: &str) -> anyhow::Result<Connection> {
+    if !(args.requests_per_second > 0.0 && args.requests_per_second.is_finite()) {
+        anyhow::bail!("--requests-per-second must be a positive number");
+    }
     let version = if args.signature_v1 {
         SignatureVersion::V1
     } else {
@@ -73,6 +80,7 @@ pub async fn connect(args: &ConnectArgs, region: &str) -> anyhow::Result<Connect
             ))
             .signature_version(version)
             .retry(args.retry())
+            .rate_limit(args.requests_per_second)
             .build()?;
         return Ok(Connection {
             client,
@@ -82,7 +90,8 @@ pub async fn connect(args: &ConnectArgs, region: &str) -> anyhow::Result<Connect
     let mut b = ClientBuilder::from_env(&Env::from_process(), args.profile.as_deref())
         .region(region)
         .signature_version(version)
-        .retry(args.retry());
+        .retry(args.retry())
+        .rate_limit(args.requests_per_second);
     if let Some(e) = &args.endpoint {
         b = b.endpoint(e.clone());
     }

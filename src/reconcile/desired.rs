@@ -39,7 +39,7 @@ pub fn build(set: &ManifestSet, stack: &Located<StackDocument>) -> anyhow::Resul
         .map(|i| NotReconciled {
             kind: "Invocation".into(),
             name: i.doc.metadata.name.clone(),
-            source: format!("{}:{}", i.file.display(), i.pos("/metadata/name").line),
+            source: format!("{}:{}", i.file.display(), i.positions.document_line()),
         })
         .collect();
     regions.sort();
@@ -89,7 +89,7 @@ fn command(
             .clone()
             .unwrap_or_else(|| stack.doc.spec.region.clone()),
         state,
-        source: format!("{}:{}", c.file.display(), c.pos("/metadata/name").line),
+        source: format!("{}:{}", c.file.display(), c.positions.document_line()),
         adopt_id: spec.import_id.clone(),
     })
 }

@@ -68,6 +68,7 @@ fn plan(changes: Vec<Change>) -> Plan {
         conflicts: Vec::new(),
         not_reconciled: Vec::new(),
         warnings: Vec::new(),
+        blockers: Vec::new(),
     }
 }
 

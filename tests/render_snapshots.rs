@@ -178,8 +178,8 @@ fn full_plan() -> Plan {
         created_at: "2026-05-01T02:00:00Z".into(),
         stack: STACK.into(),
         regions: vec![hz.into(), sh.into()],
-        manifest_digest: "9f2c".repeat(16),
-        live_digest: "41ab".repeat(16),
+        manifest_digest: format!("sha256:{}", "9f2c".repeat(16)),
+        live_digest: format!("sha256:{}", "41ab".repeat(16)),
         summary: Summary::of(&changes, conflicts.len()),
         changes,
         conflicts,
@@ -198,7 +198,10 @@ fn full_plan() -> Plan {
         warnings: vec![
             "command `deploy-app` runs as root with a timeout of 60 s; long deploys may be cut off"
                 .into(),
-            "region cn-shanghai: 2 of 500 commands of the account quota used".into(),
+            "region cn-hangzhou will use 460 of its 500 commands quota".into(),
+        ],
+        blockers: vec![
+            "region cn-shanghai has 500 commands and its quota (max-axt-command-count) is 500; this apply would need 501 at its peak (1 created before 1 are deleted)".into(),
         ],
         api_calls: ApiCalls { reads: 4, writes },
     }
@@ -218,13 +221,14 @@ fn in_sync_plan() -> Plan {
         created_at: "2026-05-01T02:00:00Z".into(),
         stack: STACK.into(),
         regions: vec!["cn-hangzhou".into()],
-        manifest_digest: "9f2c".repeat(16),
-        live_digest: "41ab".repeat(16),
+        manifest_digest: format!("sha256:{}", "9f2c".repeat(16)),
+        live_digest: format!("sha256:{}", "41ab".repeat(16)),
         summary: Summary::of(&changes, 0),
         changes,
         conflicts: Vec::new(),
         not_reconciled: Vec::new(),
         warnings: Vec::new(),
+        blockers: Vec::new(),
         api_calls: ApiCalls {
             reads: 2,
             writes: 0,
@@ -330,6 +334,7 @@ fn known_secrets_never_reach_any_format() {
     create.desired.as_mut().unwrap().content = format!("echo {one_line}\n{multi_line}\n");
     create.desired.as_mut().unwrap().description = format!("uses {one_line}");
     plan.warnings.push(format!("leaked {one_line}"));
+    plan.blockers.push(format!("blocked by {one_line}"));
     plan.conflicts[0].message.push_str(one_line);
 
     let secrets = Secrets::from([

@@ -1,8 +1,14 @@
 //! Command-line interface: one module per subcommand; this file holds the global
 //! flags, logging and dispatch.
 
+mod apply;
 mod completions;
+mod connect;
+mod desired;
+pub mod emulator;
+mod import;
 mod output;
+mod plan;
 mod schema;
 mod validate;
 
@@ -40,6 +46,14 @@ pub enum ColorWhen {
 pub enum Command {
     /// Check manifests offline: YAML, schema, service limits, parameters, schedules, secrets.
     Validate(validate::Args),
+    /// Show what apply would change: created, updated, replaced, adopted, deleted, and why.
+    Plan(plan::Args),
+    /// Make the cloud match the manifests (from a fresh or a saved plan).
+    Apply(apply::Args),
+    /// Adopt existing commands no stack owns: write their manifests and scripts.
+    Import(import::Args),
+    /// The local Cloud Assistant emulator (`emulator serve`).
+    Emulator(emulator::EmulatorArgs),
     /// Print the JSON Schema of manifests.
     Schema(schema::Args),
     /// Print a shell completion script.
@@ -52,6 +66,10 @@ pub fn main() -> ExitCode {
     setup(&cli);
     let result = match cli.command {
         Command::Validate(a) => validate::run(a),
+        Command::Plan(a) => block_on(plan::run(a)),
+        Command::Apply(a) => block_on(apply::run(a)),
+        Command::Import(a) => block_on(import::run(a)),
+        Command::Emulator(a) => emulator::run(a).map(|()| 0),
         Command::Schema(a) => schema::run(a),
         Command::Completions(a) => completions::run(a),
     };
@@ -64,6 +82,14 @@ pub fn main() -> ExitCode {
     }
 }
 
+fn block_on<F: std::future::Future<Output = anyhow::Result<u8>>>(f: F) -> anyhow::Result<u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?
+        .block_on(f)
+}
+
 fn setup(cli: &Cli) {
     let choice = match cli.color {
         ColorWhen::Always => anstream::ColorChoice::Always,
@@ -71,9 +97,15 @@ fn setup(cli: &Cli) {
         ColorWhen::Auto => anstream::ColorChoice::Auto,
     };
     choice.write_global();
+    // The emulator's one log line per request is its output, so it logs at info.
+    let quiet_default = if matches!(cli.command, Command::Emulator(_)) {
+        "info"
+    } else {
+        "warn"
+    };
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
-        (_, 0) => "warn",
+        (_, 0) => quiet_default,
         (_, 1) => "info",
         (_, 2) => "debug",
         _ => "trace",

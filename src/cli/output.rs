@@ -15,6 +15,17 @@ pub fn print_error(e: &anyhow::Error) {
     eprintln!("{ERROR}error{ERROR:#}: {e:#}");
 }
 
+/// A diagnostic on stderr, for commands whose stdout is a plan.
+pub fn print_diagnostic_stderr(d: &Diagnostic) {
+    let style = match d.severity {
+        Severity::Error => ERROR,
+        Severity::Warning => WARNING,
+    };
+    let text = d.render();
+    let (head, rest) = text.split_once(':').unwrap_or((&text, ""));
+    eprintln!("{style}{head}{style:#}:{rest}");
+}
+
 /// A diagnostic, coloured; `Diagnostic::render` is the plain form.
 pub fn print_diagnostic(d: &Diagnostic) {
     let (style, word) = match d.severity {

@@ -167,6 +167,7 @@ pub struct FileSource {
     pub text: Arc<str>,
     options: fn() -> serde_saphyr::Options,
     docs: OnceLock<Vec<DocPositions>>,
+    starts: OnceLock<Vec<u64>>,
 }
 
 impl FileSource {
@@ -175,7 +176,40 @@ impl FileSource {
             text,
             options,
             docs: OnceLock::new(),
+            starts: OnceLock::new(),
         }
+    }
+
+    /// The first content line of each document, by document index.
+    fn document_lines(&self) -> &[u64] {
+        self.starts.get_or_init(|| {
+            let lines: Vec<&str> = self.text.lines().collect();
+            let is_sep = |l: &str| l == "---" || l.starts_with("--- ") || l.starts_with("---\t");
+            let skip = |l: &str| {
+                l.trim().is_empty() || l.trim_start().starts_with('#') || l.starts_with('%')
+            };
+            let first_content = lines.iter().position(|l| !skip(l)).unwrap_or(0);
+            let mut starts = Vec::new();
+            if !lines.get(first_content).is_some_and(|l| is_sep(l)) {
+                starts.push(first_content);
+            }
+            starts.extend(
+                lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| is_sep(l))
+                    .map(|(i, _)| i + 1),
+            );
+            starts
+                .into_iter()
+                .map(|start| {
+                    (start..lines.len())
+                        .find(|&i| !skip(lines[i]))
+                        .unwrap_or(start) as u64
+                        + 1
+                })
+                .collect()
+        })
     }
 
     fn doc(&self, index: usize) -> Option<&DocPositions> {
@@ -222,6 +256,17 @@ impl Positions {
 
     pub fn source(&self) -> &str {
         &self.file.text
+    }
+
+    /// The first content line of this document (1-based), found from the `---`
+    /// separators without parsing positions: cheap enough to name the source of every
+    /// document in a plan.
+    pub fn document_line(&self) -> u64 {
+        self.file
+            .document_lines()
+            .get(self.index)
+            .copied()
+            .unwrap_or(1)
     }
 }
 

@@ -1,6 +1,7 @@
 //! What users write: manifest types, loading with positions, and validation.
 
 pub mod diagnostic;
+pub mod effective;
 pub mod load;
 pub mod located;
 pub mod rules;

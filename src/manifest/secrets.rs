@@ -20,7 +20,8 @@
 //!   `name => "value"` (Perl), `setx NAME value`, `Header-Name: value` inside a string
 //!   (HTTP headers), and `?token=value` in URLs. A name is secret-named when one of its
 //!   parts (split at `_ - .` and camelCase) says so: `password`, `passwd`, `passphrase`,
-//!   `pass`, `pwd`, `pw`, `token`, `bearer`, `secret`, `apikey`, `privatekey`,
+//!   `pass`, `pwd`, `pw`, `token` and `secret` (also as the end of a part:
+//!   `accesstoken`, but not `tokenizer`), `bearer`, `apikey`, `privatekey`,
 //!   `accesskeysecret`, `accesskeyid`.
 //! - **Passwords on command lines**: `--password=x`, `--password x`, `-Password x`,
 //!   `--token x`, `-pw x` (any secret-named flag), `mysql -pSecret` (and the other
@@ -28,8 +29,9 @@
 //!   `echo user:pass | chpasswd`, `echo pass | passwd --stdin`, Windows switches
 //!   `/p:x`, `/password:x`, `schtasks /RP x`, and PowerShell
 //!   `ConvertTo-SecureString "x" -AsPlainText`.
-//! - **Authorization headers** with a literal credential: `Authorization: Bearer x`,
-//!   `Basic`, `Token`, `Digest`, or none.
+//! - **Authorization headers** with a literal credential inside a string or heredoc:
+//!   `-H "Authorization: Bearer x"`, `{'Authorization': 'Basic x'}`, with `Bearer`,
+//!   `Basic`, `Token`, `Digest`, `OAuth` or no scheme.
 //!
 //! # What is not reported
 //! - A value that is or contains a placeholder or an expansion: `{{db_password}}`,
@@ -39,14 +41,17 @@
 //! - An unquoted right-hand side that is an expression rather than text:
 //!   `os.environ["PASS"]`, `getpass()`, `Read-Host ...`, a keyword argument followed by
 //!   `,` or `)`, a variable named like a secret (`password=db_password`,
-//!   `password=args.password`, `password=password`). With spaces around `=` outside a
-//!   string or heredoc (Python/Perl/PowerShell syntax), an unquoted value is reported
+//!   `password=args.password`, `password=password`), or an all-capitals word of letters
+//!   and `_` (`DEFAULT_PASSWORD`, a `--token TOKEN` metavariable in usage text, `EOF`).
+//!   With spaces around `=` outside a string or heredoc (Python/Perl/PowerShell syntax), an unquoted value is reported
 //!   only when it looks like a credential (12+ characters with letters and digits, e.g.
 //!   `aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`), or a JWT.
 //! - Empty values, booleans and null words (`true`, `no`, `None`, `undef`, ...), numbers
 //!   of at most three digits (counters such as `PASS=0`), and values that are visibly
 //!   placeholders: all `*`, `x`, `.` or `-` (`****`, `xxx`), `<password>`, `your_...`,
-//!   `replace_me`, `redacted`, `example`, `dummy`, `placeholder`.
+//!   `replace_me`, `redacted`, `example`, `dummy`, `placeholder`, anything containing
+//!   `***`, and one or two punctuation characters. A quoted value that is itself a
+//!   secret's name (`'refresh_token'`, `"db-password"`) is a dict key or header name.
 //! - Names that describe a secret rather than hold one, by their last part: `_file`,
 //!   `_path`, `_dir`, `_url`, `_len`, `_min`, `_max`, `_ttl`, `_timeout`, `_policy`,
 //!   `_type`, `_name`, `_id`, `_env`, `_prompt`, `_stdin`, `_hash`, ... (so
@@ -66,7 +71,8 @@
 //! Lines inside a shell or Perl heredoc (`<<EOF`, `<<-'EOF'`, `<<~EOF`) or a
 //! PowerShell here-string (`@" ... "@`) are data, usually a config file being written,
 //! so `password = hunter2` and `password: hunter2` there are reported with unquoted
-//! values too.
+//! values too. A heredoc, here-string, block comment or private key whose end never
+//! comes is taken not to be one (`<<label>>` in prose, `'@'` in Python).
 //!
 //! # Known limits
 //! - Positional secrets are not recognised: `DBI->connect($dsn, "root", "hunter2")`,
@@ -140,11 +146,17 @@ struct Hit {
 /// Finds plaintext secrets in a script. Pure: same content, same findings, in order of
 /// line and column.
 pub fn scan(content: &str) -> Vec<Finding> {
+    let lines: Vec<&str> = content.lines().collect();
     let mut findings = Vec::new();
     let mut mode = Mode::Code;
-    for (idx, line) in content.lines().enumerate() {
+    for (idx, line) in lines.iter().copied().enumerate() {
         let (hits, next) = scan_line(line, &mode);
-        mode = next;
+        // A heredoc, here-string, block comment or key that never ends was not one
+        // (`<<label>>` in prose, `'@'` in Python): stay in the current mode.
+        let opened = next != mode && next != Mode::Code;
+        if !opened || lines[idx + 1..].iter().any(|l| closes(&next, l)) {
+            mode = next;
+        }
         if hits.is_empty() || ALLOW.is_match(line) {
             continue;
         }
@@ -175,23 +187,33 @@ enum Mode {
     PrivateKey(Box<Mode>),
 }
 
-fn scan_line(line: &str, mode: &Mode) -> (Vec<Hit>, Mode) {
+/// Whether `line` ends the block `mode` stands for.
+fn closes(mode: &Mode, line: &str) -> bool {
     let trimmed = line.trim();
     match mode {
+        Mode::Code => false,
+        Mode::HereDoc(delim) => trimmed == delim,
+        Mode::HereString(q) => trimmed.starts_with(*q) && trimmed[1..].starts_with('@'),
+        Mode::BlockComment => line.contains("#>"),
+        Mode::PrivateKey(_) => PRIVATE_KEY_END.is_match(line),
+    }
+}
+
+fn scan_line(line: &str, mode: &Mode) -> (Vec<Hit>, Mode) {
+    let trimmed = line.trim();
+    let closed = closes(mode, line);
+    match mode {
         Mode::PrivateKey(outer) => {
-            let next = if PRIVATE_KEY_END.is_match(line) {
+            let next = if closed {
                 (**outer).clone()
             } else {
                 mode.clone()
             };
             return (Vec::new(), next);
         }
-        Mode::HereDoc(delim) if trimmed == delim => return (Vec::new(), Mode::Code),
-        Mode::HereString(q) if trimmed.starts_with(*q) && trimmed[1..].starts_with('@') => {
-            return (Vec::new(), Mode::Code);
-        }
+        Mode::HereDoc(_) | Mode::HereString(_) if closed => return (Vec::new(), Mode::Code),
         Mode::BlockComment => {
-            let next = if line.contains("#>") {
+            let next = if closed {
                 Mode::Code
             } else {
                 Mode::BlockComment
@@ -242,12 +264,11 @@ fn opens(code: &str) -> Mode {
             return Mode::HereDoc(delim.to_string());
         }
     }
-    let t = code.trim_end();
-    if t.ends_with("@\"") {
-        return Mode::HereString('"');
-    }
-    if t.ends_with("@'") {
-        return Mode::HereString('\'');
+    if let Some(c) = HERE_STRING.captures(code.trim_end()) {
+        let q = c.get(1).expect("group 1");
+        if quote_at(code, q.start()).is_none() {
+            return Mode::HereString(if q.as_str() == "\"" { '"' } else { '\'' });
+        }
     }
     if let Some(i) = code.find("<#")
         && quote_at(code, i).is_none()
@@ -276,12 +297,13 @@ static PRIVATE_KEY_BEGIN: LazyLock<Regex> =
 static PRIVATE_KEY_END: LazyLock<Regex> =
     LazyLock::new(|| re(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"));
 static URL_CREDENTIALS: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@'"]*:([^\s/@'"]+)@"#));
+    LazyLock::new(|| re(r#"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@'"\[\]]*:([^\s/@'"\[\]]+)@"#));
 static HEREDOC: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"(?:^|[^<])<<[-~]?(?:\s*'([A-Za-z_][\w.-]*)'|\s*"([A-Za-z_][\w.-]*)"|\\?([A-Za-z_][\w.-]*)|\s+\\?([A-Z_][A-Z0-9_]*)\b)"#,
     )
 });
+static HERE_STRING: LazyLock<Regex> = LazyLock::new(|| re(r#"(?:^|[\s=(,])@(["'])$"#));
 static MYSQL: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mysqlpump|mysqlsh|mariadb|mariadb-dump|mariadb-admin)\b([^|;&]*)",
@@ -306,7 +328,7 @@ static SECURE_STRING: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\bConvertTo-SecureString\s+(?:-String\s+)?(\S).*-AsPlainText"));
 static AUTHORIZATION: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)\bauthorization["']?\s*[:=]\s*["']?\s*(?:(?:bearer|basic|token|digest|apikey|negotiate)\s+)?(\S)"#,
+        r#"(?i)\bauthorization["']?\s*[:=]\s*["']?\s*(?:(?:bearer|basic|token|digest|apikey|negotiate|oauth)\s+)?(\S)"#,
     )
 });
 static FLAG: LazyLock<Regex> =
@@ -357,7 +379,11 @@ fn contextual(code: &str, data: bool, hits: &mut Vec<Hit>) {
     command_lines(code, hits);
     for c in AUTHORIZATION.captures_iter(code) {
         let at = c.get(1).expect("group 1").start();
-        if let Some(v) = read_value(code, at, quote_at(code, at))
+        let enclosing = quote_at(code, at);
+        // Outside a string or heredoc, an unquoted value is code: `auth = get()`.
+        if let Some(v) = read_value(code, at, enclosing)
+            && (v.quoted || enclosing.is_some() || data)
+            && !is_expression(&v)
             && is_secret_text(v.text)
         {
             push(hits, v.start, v.end, SecretKind::AuthorizationHeader);
@@ -375,6 +401,7 @@ fn contextual(code: &str, data: bool, hits: &mut Vec<Hit>) {
         let enclosing = quote_at(code, name.start());
         if let Some(v) = read_value(code, at, enclosing)
             && (v.quoted || !v.text.starts_with('-'))
+            && (v.quoted || !is_constant_name(v.text))
             && is_secret_text(v.text)
             && (v.quoted || !is_expression(&v))
         {
@@ -498,6 +525,9 @@ fn assignments(code: &str, data: bool, hits: &mut Vec<Hit>) {
             continue;
         };
         if !is_secret_text(v.text) {
+            continue;
+        }
+        if (!v.quoted && is_constant_name(v.text)) || (v.quoted && names_a_secret(v.text)) {
             continue;
         }
         let spaced = !c[4].is_empty() || at > sep.end();
@@ -627,6 +657,8 @@ fn classify_name(raw: &str) -> Option<SecretKind> {
         return None;
     }
     let part = |p: &str| parts.iter().any(|x| x == p);
+    // `accesstoken`, `clientsecret`, but not `tokenizer` or `secretary`.
+    let ends_part = |p: &str| parts.iter().any(|x| x.ends_with(p));
     if [
         "accesskeysecret",
         "secretaccesskey",
@@ -648,9 +680,9 @@ fn classify_name(raw: &str) -> Option<SecretKind> {
         Some(SecretKind::Password)
     } else if joined.contains("apikey") {
         Some(SecretKind::ApiKey)
-    } else if joined.contains("token") || part("bearer") {
+    } else if ends_part("token") || part("bearer") {
         Some(SecretKind::Token)
-    } else if joined.contains("secret") || joined.contains("privatekey") {
+    } else if ends_part("secret") || joined.contains("privatekey") {
         Some(SecretKind::Secret)
     } else {
         None
@@ -824,22 +856,31 @@ fn is_secret_text(v: &str) -> bool {
             | "stdin"
     );
     let small_number = t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit());
+    let punctuation = t.len() <= 2 && !t.bytes().any(|b| b.is_ascii_alphanumeric());
     let source = ["env:", "file:", "fd:", "stdin"]
         .iter()
         .any(|p| lower.starts_with(p));
     let angle = t.starts_with('<') && t.ends_with('>');
-    !(word || small_number || source || angle || is_filler(t) || PLACEHOLDER_WORD.is_match(t))
+    !(word
+        || small_number
+        || punctuation
+        || source
+        || angle
+        || is_filler(t)
+        || PLACEHOLDER_WORD.is_match(t))
 }
 
-/// Visibly filler, three characters or more: `****`, `xxxx`, `....`, `0000`.
+/// Visibly filler or redacted, three characters or more: `****`, `xxxx`, `....`,
+/// `0000`, `:***`.
 fn is_filler(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     let first = lower.chars().next();
-    lower.chars().count() >= 3
-        && (lower
-            .chars()
-            .all(|c| matches!(c, '*' | 'x' | '.' | '-' | '_' | '?' | '#'))
-            || lower.chars().all(|c| Some(c) == first))
+    lower.contains("***")
+        || lower.chars().count() >= 3
+            && (lower
+                .chars()
+                .all(|c| matches!(c, '*' | 'x' | '.' | '-' | '_' | '?' | '#'))
+                || lower.chars().all(|c| Some(c) == first))
 }
 
 /// An unquoted value that is code: a call, a subscript, or a keyword argument.
@@ -854,6 +895,23 @@ fn is_reference_name(v: &str, key: &str) -> bool {
         && (v.eq_ignore_ascii_case(key)
             || (v.contains(['_', '.']) && classify_name(v).is_some())
             || (IDENTIFIER_CHAIN.is_match(v) && v.len() < 12))
+}
+
+/// `EOF`, `PASSWORD`, `DB_TOKEN`: a constant, a metavariable in usage text, or a
+/// heredoc delimiter, not a secret (letters and `_` only, so `K7QX9P2M` still counts).
+fn is_constant_name(v: &str) -> bool {
+    v.len() >= 2
+        && v.starts_with(|c: char| c.is_ascii_uppercase())
+        && v.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+}
+
+/// `'refresh_token'`, `"db-password"`: a quoted name of a secret (a dict key, a header
+/// name), not its value.
+fn names_a_secret(v: &str) -> bool {
+    v.contains(['_', '-'])
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && classify_name(v).is_some()
 }
 
 /// An unquoted value after ` = ` that is not a plain identifier: long, with letters
@@ -1023,6 +1081,12 @@ mod tests {
         none("    password=args.password");
         none("def f(password=None, token=''):");
         none("print(f\"password={password}\")");
+        none("print(\"shlex: token=EOF\")");
+        none("password = DEFAULT_PASSWORD");
+        none("refresh_token_key = 'refresh_token'");
+        none("TOKENIZER_OBJS = 'Parser/token.o'");
+        none("redacted = {'password': ':****'}");
+        none("token = \"'\"");
         none("log.info('token=%s', token)");
         none("if password == 'x':");
         none("'''password: the database password'''");
@@ -1078,6 +1142,7 @@ mod tests {
             "redis-cli -u redis://:s3cret@127.0.0.1:6379",
             SecretKind::UrlCredentials,
         );
+        none("echo 'proxy form: scheme://[user:passwd@]proxy.server:port'");
         none("mysql -u root -p mydb");
         none("mysql -u root -p\"$DB_PASSWORD\" mydb");
         none("mysql -u root -p{{db_password}} mydb");
@@ -1093,6 +1158,7 @@ mod tests {
         none("net user ops *");
         none("net user ops /delete");
         none("echo \"Usage: $0 --password <password>\"");
+        none("echo \"  --token TOKEN    API token (default: \\$API_TOKEN)\"");
         none("openssl enc -aes-256-cbc -pass env:KEY -in f");
         none("aws secretsmanager get-secret-value --secret-id prod/db");
         none("$s = ConvertTo-SecureString $pw -AsPlainText -Force");
@@ -1117,6 +1183,8 @@ mod tests {
         none("curl -H 'Authorization: Bearer {{token}}' https://x");
         none("$h = @{ Authorization = \"Bearer $token\" }");
         none("auth = 'Basic ' + b64");
+        none("authorization = self.headers.get(\"authorization\")");
+        none("headers = {'Authorization': auth_header}");
     }
 
     #[test]
@@ -1144,6 +1212,9 @@ mod tests {
         let ps = "$cfg = @\"\npassword=hunter2\n\"@\n$password = x\n";
         assert_eq!(kinds(ps), vec![SecretKind::Password]);
         none("echo $((1 << n))\npassword = x");
+        // A heredoc or here-string that never ends was not one.
+        none("\"\"\"See <<label>> in the docs.\"\"\"\ntoken = Comment\nout_token = Generic.Output");
+        none("parsing = ttype == '@'\ntoken = next()");
     }
 
     #[test]

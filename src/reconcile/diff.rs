@@ -19,6 +19,8 @@ pub struct Live {
 
 /// Fields ModifyCommand cannot change: a difference in one of them replaces the command.
 const REPLACE_FIELDS: [&str; 4] = ["type", "content", "enableParameter", "resourceGroupId"];
+/// Text fields ModifyCommand can change but not empty.
+const CLEARABLE_ONLY_BY_REPLACE: [&str; 3] = ["description", "workingDir", "launcher"];
 
 pub fn diff(stack: &str, desired: &[DesiredCommand], live: &Live) -> (Vec<Change>, Vec<Conflict>) {
     let mut changes = Vec::new();
@@ -142,6 +144,7 @@ fn create(stack: &str, d: &DesiredCommand) -> Change {
             &d.region,
             d.state.identity(),
             &d.state.digest(),
+            "",
         )),
         writes: 1,
     }
@@ -213,6 +216,9 @@ fn compare(stack: &str, d: &DesiredCommand, l: &LiveCommand) -> Change {
                     "the script changed, and ModifyCommand cannot change a command's content"
                         .to_string()
                 }
+                other if CLEARABLE_ONLY_BY_REPLACE.contains(&other) => {
+                    format!("`{other}` is removed, and ModifyCommand cannot empty a field")
+                }
                 other => format!("`{other}` changed, which ModifyCommand cannot change"),
             })
             .collect();
@@ -225,6 +231,7 @@ fn compare(stack: &str, d: &DesiredCommand, l: &LiveCommand) -> Change {
                 &d.region,
                 d.state.identity(),
                 &d.state.digest(),
+                &l.id,
             )),
         )
     } else if !fields.is_empty() {
@@ -294,11 +301,14 @@ pub fn field_diffs(live: &CommandState, want: &CommandState) -> Vec<FieldDiff> {
     let mut out = Vec::new();
     let mut push = |field: &str, before: String, after: String| {
         if before != after {
+            // API clients leave empty parameters out, so ModifyCommand cannot clear a
+            // text field: clearing one takes a new command.
+            let clears = CLEARABLE_ONLY_BY_REPLACE.contains(&field) && after.is_empty();
             out.push(FieldDiff {
                 field: field.to_string(),
                 before: Some(before),
                 after: Some(after),
-                forces_replace: REPLACE_FIELDS.contains(&field),
+                forces_replace: clears || REPLACE_FIELDS.contains(&field),
             });
         }
     };

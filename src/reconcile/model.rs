@@ -76,12 +76,20 @@ pub struct DesiredCommand {
     pub adopt_id: Option<String>,
 }
 
-/// The ClientToken of a create: the same for the same stack, region, name and spec, so a
-/// retried or raced create returns the first one instead of making a second. At most 64
-/// ASCII characters, as the API requires.
-pub fn client_token(stack: &str, region: &str, name: &str, spec_digest: &str) -> String {
+/// The ClientToken of a create: the same for the same stack, region, name, spec and
+/// replaced command, so a retried or raced create returns the first one instead of
+/// making a second. At most 64 ASCII characters, as the API requires. `replaces` is the
+/// id a replace supersedes (empty for a plain create): without it, replacing a command
+/// back to an earlier spec would get the earlier, since-deleted command back.
+pub fn client_token(
+    stack: &str,
+    region: &str,
+    name: &str,
+    spec_digest: &str,
+    replaces: &str,
+) -> String {
     let mut h = Sha256::new();
-    for part in [stack, region, name, spec_digest] {
+    for part in [stack, region, name, spec_digest, replaces] {
         h.update(part.as_bytes());
         h.update([0]);
     }

@@ -26,6 +26,10 @@ pub struct Plan {
     /// Documents this version does not reconcile yet (Invocations).
     pub not_reconciled: Vec<NotReconciled>,
     pub warnings: Vec<String>,
+    /// Reasons apply must refuse this plan (a quota that would be exceeded, a plan that
+    /// would delete everything without --allow-empty).
+    #[serde(default)]
+    pub blockers: Vec<String>,
     pub summary: Summary,
     pub api_calls: ApiCalls,
 }

@@ -67,7 +67,7 @@ pub fn api_line(a: &ApiCalls) -> String {
 
 /// Nothing to apply and nothing blocking: the short form of the summary.
 pub fn is_in_sync(plan: &Plan) -> bool {
-    !plan.has_changes() && plan.conflicts.is_empty()
+    !plan.has_changes() && plan.conflicts.is_empty() && plan.blockers.is_empty()
 }
 
 /// `No changes. The stack matches the manifests (N commands checked).`

@@ -66,12 +66,14 @@ pub fn plan(plan: &Plan, secrets: &Secrets) -> Plan {
         conflicts,
         not_reconciled,
         warnings,
+        blockers,
         summary: _,
         api_calls: _,
     } = &mut p;
     r(stack);
     regions.iter_mut().for_each(r);
     warnings.iter_mut().for_each(r);
+    blockers.iter_mut().for_each(r);
     for c in changes {
         change(c, secrets);
     }

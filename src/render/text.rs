@@ -1,6 +1,7 @@
 //! The plan for a terminal, after Terraform's: a header, one block per change with its
 //! symbol, where it comes from, why, and field by field what changes; scripts as unified
-//! diffs; then conflicts, documents not reconciled yet, warnings and the summary.
+//! diffs; then conflicts, blockers, documents not reconciled yet, warnings and the
+//! summary.
 
 use anstyle::{AnsiColor, Style};
 
@@ -104,6 +105,7 @@ impl Writer<'_> {
             }
         }
         self.conflicts(plan);
+        self.blockers(plan);
         self.not_reconciled(plan);
         self.warnings(plan);
         self.line("");
@@ -316,6 +318,18 @@ impl Writer<'_> {
             }
             self.prose(&format!("{DETAIL}problem: "), &k.message);
             self.prose(&format!("{DETAIL}hint:    "), &k.hint);
+        }
+    }
+
+    fn blockers(&mut self, plan: &Plan) {
+        if plan.blockers.is_empty() {
+            return;
+        }
+        self.line("");
+        let title = self.paint(RED.bold(), "Blockers: apply will refuse this plan because");
+        self.line(&title);
+        for b in &plan.blockers {
+            self.prose("  - ", b);
         }
     }
 

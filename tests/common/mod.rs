@@ -1,7 +1,9 @@
 //! Shared helpers of the integration tests: the binary, temporary manifest sets.
 #![allow(dead_code)]
 
+pub mod emu;
 pub mod pyvenv;
+pub mod sdk;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -260,15 +260,7 @@ fn secrets(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagnostic>
 fn placeholders(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagnostic>) -> bool {
     let spec = &c.doc.spec;
     let found = params::scan(&s.text);
-    let usable = found.iter().any(|p| {
-        matches!(
-            p.kind,
-            PlaceholderKind::Custom(_) | PlaceholderKind::Builtin(_)
-        )
-    });
-    let enabled = spec
-        .enable_parameter
-        .unwrap_or(!spec.parameters.is_empty() || usable);
+    let enabled = crate::manifest::effective::parameters_enabled(spec, &s.text);
     if !enabled {
         if !spec.parameters.is_empty() {
             diags.push(

@@ -1,6 +1,6 @@
 //! The plan as a pull-request comment: a title with the summary, a table of the changes,
 //! one `<details>` per change with its field differences and script diff, then
-//! conflicts, documents not reconciled yet and warnings. It always fits in one GitHub
+//! conflicts, blockers, documents not reconciled yet and warnings. It always fits in one GitHub
 //! comment: when too long, details are left out (see [`fit`]) and a note says so.
 
 mod escape;
@@ -52,6 +52,19 @@ pub fn render_with_secrets(plan: &Plan, secrets: &Secrets) -> String {
             noun: "conflicts",
             order: Order::FromEnd,
             rank: 4,
+        });
+    }
+    if !plan.blockers.is_empty() {
+        sections.push(Section {
+            head: "\n### Blockers\n\nApply will refuse this plan because:\n\n".into(),
+            items: plan
+                .blockers
+                .iter()
+                .map(|b| r(format!("- {}\n", prose(b, In::Text))))
+                .collect(),
+            noun: "blockers",
+            order: Order::FromEnd,
+            rank: 5,
         });
     }
     if !plan.not_reconciled.is_empty() {

@@ -1,5 +1,7 @@
 //! Scripts as people review them: a unified diff of the decoded text (never of its
-//! base64), 3 lines of context, headed `--- live (c-...)` / `+++ manifests`.
+//! base64), 3 lines of context, headed `--- live (c-...)` / `+++ manifests`. A line's
+//! CRLF ending is shown as a line end (Windows scripts are CRLF throughout); when the two
+//! sides end their lines differently, a note says so, since the lines then look alike.
 
 use similar::{ChangeTag, TextDiff};
 
@@ -45,6 +47,13 @@ pub fn diff(live_id: Option<&str>, before: &str, after: &str) -> Vec<Line> {
         Line::new(LineKind::Header, format!("--- {}", visible(&old))),
         Line::new(LineKind::Header, "+++ manifests".to_string()),
     ];
+    let (was, now) = (endings(before), endings(after));
+    if was != now && !was.is_empty() && !now.is_empty() {
+        out.push(Line::new(
+            LineKind::Note,
+            format!("\\ Line endings differ: live {was}, manifests {now}"),
+        ));
+    }
     let d = TextDiff::from_lines(before, after);
     let mut udiff = d.unified_diff();
     udiff.context_radius(CONTEXT);
@@ -56,9 +65,10 @@ pub fn diff(live_id: Option<&str>, before: &str, after: &str) -> Vec<Line> {
                 ChangeTag::Delete => (LineKind::Removed, '-'),
                 ChangeTag::Equal => (LineKind::Context, ' '),
             };
-            let text = change.value();
-            let text = text.strip_suffix('\n').unwrap_or(text);
-            out.push(Line::new(kind, format!("{prefix}{}", visible(text))));
+            out.push(Line::new(
+                kind,
+                format!("{prefix}{}", shown(change.value())),
+            ));
             if change.missing_newline() {
                 out.push(Line::new(
                     LineKind::Note,
@@ -74,11 +84,31 @@ pub fn diff(live_id: Option<&str>, before: &str, after: &str) -> Vec<Line> {
 pub fn added(content: &str) -> Vec<Line> {
     content
         .split_inclusive('\n')
-        .map(|l| {
-            let l = l.strip_suffix('\n').unwrap_or(l);
-            Line::new(LineKind::Added, format!("+{}", visible(l)))
-        })
+        .map(|l| Line::new(LineKind::Added, format!("+{}", shown(l))))
         .collect()
+}
+
+/// A line without its line end (LF or CRLF), other control characters made visible.
+fn shown(line: &str) -> String {
+    let l = line.strip_suffix('\n').unwrap_or(line);
+    let l = if line.ends_with('\n') {
+        l.strip_suffix('\r').unwrap_or(l)
+    } else {
+        l
+    };
+    visible(l)
+}
+
+/// How a script ends its lines: "CRLF", "LF", "mixed", or "" with no line end at all.
+fn endings(s: &str) -> &'static str {
+    let lf = s.matches('\n').count();
+    let crlf = s.matches("\r\n").count();
+    match (lf, crlf) {
+        (0, _) => "",
+        (n, c) if n == c => "CRLF",
+        (_, 0) => "LF",
+        _ => "mixed",
+    }
 }
 
 #[cfg(test)]
@@ -115,6 +145,20 @@ mod tests {
     fn a_missing_final_newline_is_noted() {
         let lines = diff(None, "x\n", "x");
         assert!(lines.iter().any(|l| l.kind == LineKind::Note));
+    }
+
+    #[test]
+    fn crlf_is_a_line_end_and_a_change_of_endings_is_noted() {
+        assert_eq!(texts(&added("a\r\nb\r\n")), ["+a", "+b"]);
+        assert_eq!(texts(&added("a\rb")), ["+a\\rb"]);
+        let lines = diff(None, "a\r\nb\r\n", "a\nb\n");
+        assert_eq!(
+            lines[2].text,
+            "\\ Line endings differ: live CRLF, manifests LF"
+        );
+        let lines = diff(None, "a\r\nb\r\n", "a\r\nc\r\n");
+        assert!(lines.iter().all(|l| l.kind != LineKind::Note));
+        assert_eq!(endings("a\r\nb\n"), "mixed");
     }
 
     #[test]

@@ -366,3 +366,45 @@ fn known_secrets_never_reach_any_format() {
     let saved: Plan = serde_json::from_str(&outputs[3]).expect("a redacted plan is still a plan");
     assert_eq!(saved.changes.len(), plan.changes.len());
 }
+
+/// docs/plan-format.md: its example is a plan exactly as `json::render` writes it, and
+/// every key a plan can hold is documented.
+#[test]
+fn the_plan_format_doc_matches_the_format() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/plan-format.md"))
+        .unwrap();
+    let start = doc.find("```json\n").expect("an example") + "```json\n".len();
+    let example = &doc[start..start + doc[start..].find("```\n").unwrap()];
+    let plan: Plan = serde_json::from_str(example).expect("the example is a plan");
+    assert_eq!(json::render(&plan), example);
+
+    fn keys(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    out.push(k.clone());
+                    // Tag keys are data, not format.
+                    if k != "tags" {
+                        keys(v, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| keys(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    keys(&serde_json::to_value(full_plan()).unwrap(), &mut all);
+    for k in all {
+        assert!(
+            doc.contains(&format!("| `{k}` |")),
+            "`{k}` is not documented"
+        );
+    }
+    for a in ["noOp", "create", "update", "replace", "adopt", "delete"] {
+        assert!(
+            doc.contains(&format!("| `{a}` |")),
+            "action {a} is not documented"
+        );
+    }
+}

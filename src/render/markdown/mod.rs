@@ -12,7 +12,7 @@ use fit::{Doc, Order, Section};
 use super::describe::{self, TagChange};
 use super::redact::{self, Secrets, redact};
 use super::script;
-use crate::reconcile::plan::{Action, Change, Plan};
+use crate::reconcile::plan::{Action, Change, Conflict, Plan};
 
 /// GitHub's limit on the body of a comment or an issue, in characters.
 pub const COMMENT_LIMIT: usize = 65_536;
@@ -267,7 +267,7 @@ fn cell(v: Option<&str>) -> String {
     v.map_or("*(none)*".to_string(), |v| code(v, In::Table))
 }
 
-fn conflict(k: &crate::reconcile::plan::Conflict) -> String {
+fn conflict(k: &Conflict) -> String {
     let mut at = vec![code(&k.id, In::Text)];
     if let Some(src) = &k.source {
         at.push(code(src, In::Text));

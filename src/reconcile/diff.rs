@@ -40,7 +40,7 @@ pub fn diff(stack: &str, desired: &[DesiredCommand], live: &Live) -> (Vec<Change
         if group.is_empty() {
             match unowned_match(d, live) {
                 Some(Ok(u)) => changes.push(adopt(d, u)),
-                Some(Err(c)) => conflicts.push(c),
+                Some(Err(c)) => conflicts.push(*c),
                 None => changes.push(create(stack, d)),
             }
             continue;
@@ -82,7 +82,7 @@ pub fn diff(stack: &str, desired: &[DesiredCommand], live: &Live) -> (Vec<Change
 fn unowned_match<'a>(
     d: &DesiredCommand,
     live: &'a Live,
-) -> Option<Result<&'a LiveCommand, Conflict>> {
+) -> Option<Result<&'a LiveCommand, Box<Conflict>>> {
     if let Some(id) = &d.adopt_id {
         let found = live
             .unowned
@@ -90,8 +90,8 @@ fn unowned_match<'a>(
             .find(|u| &u.id == id && u.region == d.region);
         return Some(match found {
             Some(u) if u.state.owner().is_none() => Ok(u),
-            Some(u) => Err(conflict(d, u, format!("command {id} belongs to stack `{}`", u.state.owner().unwrap_or_default()), "remove importId from the document, or release the command from the other stack first".into())),
-            None => Err(Conflict {
+            Some(u) => Err(Box::new(conflict(d, u, format!("command {id} belongs to stack `{}`", u.state.owner().unwrap_or_default()), "remove importId from the document, or release the command from the other stack first".into()))),
+            None => Err(Box::new(Conflict {
                 kind: ResourceKind::Command,
                 region: d.region.clone(),
                 name: d.state.name.clone(),
@@ -99,19 +99,19 @@ fn unowned_match<'a>(
                 source: Some(d.source.clone()),
                 message: format!("the document asks to adopt {id}, which does not exist in {}", d.region),
                 hint: "remove importId to create the command, or fix the id".into(),
-            }),
+            })),
         });
     }
     live.unowned
         .iter()
         .find(|u| u.region == d.region && u.state.name == d.state.name && u.state.owner().is_none())
         .map(|u| {
-            Err(conflict(
+            Err(Box::new(conflict(
                 d,
                 u,
                 format!("an unowned command named `{}` already exists ({})", d.state.name, u.id),
                 format!("adopt it with `assistctl import --id {} --out DIR` and apply, or rename the document", u.id),
-            ))
+            )))
         })
 }
 

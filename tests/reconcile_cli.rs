@@ -407,14 +407,38 @@ fn console_edit_is_drift_and_apply_repairs_it() {
         .unwrap()
         .to_string();
     common::sdk::Sdk::new(&emu).run(&format!(
-        "modify {id} Timeout=99 Description=edited-in-console"
+        "modify {id} Timeout=99 Description=edited-in-console Name=renamed-in-console"
     ));
     let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
     assert_eq!(out.status.code(), Some(2), "drift: {}", text(&out));
-    assert!(text(&out).contains("99"), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("99") && t.contains("renamed-in-console"), "{t}");
+    let p = plan_json(&emu, &f);
+    let fields: Vec<&str> = p["changes"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .collect();
+    // Clearing the description takes a replace, which also restores the rest.
+    assert_eq!(fields, vec!["name", "description", "timeout"], "{p}");
+    assert_eq!(p["changes"][0]["action"], "replace", "{p}");
     apply(&emu, &f);
     let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
     assert_eq!(out.status.code(), Some(0), "repaired: {}", text(&out));
+    // A rename alone is put back in place, keeping the command.
+    let id = plan_json(&emu, &f)["changes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    common::sdk::Sdk::new(&emu).run(&format!("modify {id} Name=renamed Timeout=31"));
+    let p = plan_json(&emu, &f);
+    assert_eq!(actions(&p), vec![act("update", "c")], "{p}");
+    apply(&emu, &f);
+    let p = plan_json(&emu, &f);
+    assert_eq!(actions(&p), vec![]);
+    assert_eq!(p["changes"][0]["id"], id.as_str());
+    assert_eq!(p["changes"][0]["live"]["name"], "c");
 }
 
 #[test]

@@ -9,3 +9,5 @@ pub mod cloud;
 pub mod domain;
 pub mod emulator;
 pub mod manifest;
+pub mod reconcile;
+pub mod render;

@@ -371,7 +371,7 @@ impl Frequency {
             Frequency::At { .. } => Ok(()),
             Frequency::Cron { expr, .. } => {
                 let zone = self.zone_or(&Zone::Utc).clone();
-                let fires = self.next_fires(now, 200, &zone);
+                let fires = self.next_fires(now, 32, &zone);
                 if fires.is_empty() {
                     return Err(ScheduleError::NeverFires(self.to_api_string()));
                 }
@@ -380,19 +380,18 @@ impl Frequency {
                     .map(|w| ((w[1] - w[0]).num_seconds(), w[0]))
                     .min_by_key(|(g, _)| *g);
                 if let Some((gap, at)) = gap {
-                    let at = zone.format(&at);
                     if gap < MIN_CRON_INTERVAL_SECS {
                         return Err(ScheduleError::CronTooFrequent {
                             expr: expr.clone(),
                             gap,
-                            at,
+                            at: zone.format(&at),
                         });
                     }
                     if gap <= timeout_secs as i64 {
                         return Err(ScheduleError::CronNotLongerThanTimeout {
                             expr: expr.clone(),
                             gap,
-                            at,
+                            at: zone.format(&at),
                             timeout: timeout_secs,
                         });
                     }

@@ -1,12 +1,15 @@
-//! A YAML document as a JSON value plus the source position of every node.
+//! Source positions of YAML nodes, by JSON pointer.
 //!
-//! serde-saphyr gives positions through `Spanned<T>`; we deserialize each document
-//! into a tree of spanned nodes, then split it into a `serde_json::Value` (what the
-//! JSON Schema validator and the typed model read) and a map from JSON pointer to
-//! line and column (what every diagnostic points at).
+//! Documents are parsed straight into `serde_json::Value` (what the JSON Schema
+//! validator and the typed model read). Positions are needed only to report a problem,
+//! so they are computed lazily, on the first diagnostic in a file: serde-saphyr gives
+//! positions through `Spanned<T>`, so the file is parsed again into a tree of spanned
+//! nodes and flattened into a map from JSON pointer to line and column. Valid files, the
+//! common case, never pay for it.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -153,12 +156,121 @@ impl<'de> Deserialize<'de> for KeyString {
 /// mapping entry the key's position is kept too (`key_pos`), which is where an
 /// unknown or misspelt field is best reported.
 #[derive(Debug, Default, Clone)]
-pub struct Positions {
+pub struct DocPositions {
     values: HashMap<String, Pos>,
     keys: HashMap<String, Pos>,
 }
 
+/// A manifest file's text and, once asked for, the positions of all its documents.
+#[derive(Debug)]
+pub struct FileSource {
+    pub text: Arc<str>,
+    options: fn() -> serde_saphyr::Options,
+    docs: OnceLock<Vec<DocPositions>>,
+    starts: OnceLock<Vec<u64>>,
+}
+
+impl FileSource {
+    pub fn new(text: Arc<str>, options: fn() -> serde_saphyr::Options) -> Self {
+        FileSource {
+            text,
+            options,
+            docs: OnceLock::new(),
+            starts: OnceLock::new(),
+        }
+    }
+
+    /// The first content line of each document, by document index.
+    fn document_lines(&self) -> &[u64] {
+        self.starts.get_or_init(|| {
+            let lines: Vec<&str> = self.text.lines().collect();
+            let is_sep = |l: &str| l == "---" || l.starts_with("--- ") || l.starts_with("---\t");
+            let skip = |l: &str| {
+                l.trim().is_empty() || l.trim_start().starts_with('#') || l.starts_with('%')
+            };
+            let first_content = lines.iter().position(|l| !skip(l)).unwrap_or(0);
+            let mut starts = Vec::new();
+            if !lines.get(first_content).is_some_and(|l| is_sep(l)) {
+                starts.push(first_content);
+            }
+            starts.extend(
+                lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| is_sep(l))
+                    .map(|(i, _)| i + 1),
+            );
+            starts
+                .into_iter()
+                .map(|start| {
+                    (start..lines.len())
+                        .find(|&i| !skip(lines[i]))
+                        .unwrap_or(start) as u64
+                        + 1
+                })
+                .collect()
+        })
+    }
+
+    fn doc(&self, index: usize) -> Option<&DocPositions> {
+        self.docs
+            .get_or_init(|| {
+                // The file parsed once already, so this succeeds; if it did not, every
+                // position falls back to the start of the file.
+                serde_saphyr::from_multiple_with_options::<Spanned<Node>>(
+                    &self.text,
+                    (self.options)(),
+                )
+                .map(|docs| docs.into_iter().map(|d| flatten(d).1).collect())
+                .unwrap_or_default()
+            })
+            .get(index)
+    }
+}
+
+/// Positions of one document of a file, computed on first use.
+#[derive(Debug, Clone)]
+pub struct Positions {
+    file: Arc<FileSource>,
+    index: usize,
+}
+
 impl Positions {
+    pub fn new(file: Arc<FileSource>, index: usize) -> Self {
+        Positions { file, index }
+    }
+
+    /// Where the value at `pointer` starts, or the closest enclosing node's position.
+    pub fn value(&self, pointer: &str) -> Pos {
+        self.file
+            .doc(self.index)
+            .map_or(Pos::default(), |d| d.value(pointer))
+    }
+
+    /// Where the key of the entry at `pointer` is, falling back to its value.
+    pub fn key(&self, pointer: &str) -> Pos {
+        self.file
+            .doc(self.index)
+            .map_or(Pos::default(), |d| d.key(pointer))
+    }
+
+    pub fn source(&self) -> &str {
+        &self.file.text
+    }
+
+    /// The first content line of this document (1-based), found from the `---`
+    /// separators without parsing positions: cheap enough to name the source of every
+    /// document in a plan.
+    pub fn document_line(&self) -> u64 {
+        self.file
+            .document_lines()
+            .get(self.index)
+            .copied()
+            .unwrap_or(1)
+    }
+}
+
+impl DocPositions {
     /// Where the value at `pointer` starts, or the closest enclosing node's position.
     pub fn value(&self, pointer: &str) -> Pos {
         let mut p = pointer;
@@ -188,13 +300,13 @@ pub fn escape(seg: &str) -> String {
 }
 
 /// Splits a spanned tree into its JSON value and positions.
-pub(crate) fn flatten(root: Spanned<Node>) -> (Value, Positions) {
-    let mut pos = Positions::default();
+pub(crate) fn flatten(root: Spanned<Node>) -> (Value, DocPositions) {
+    let mut pos = DocPositions::default();
     let v = walk(root, String::new(), &mut pos);
     (v, pos)
 }
 
-fn walk(node: Spanned<Node>, ptr: String, pos: &mut Positions) -> Value {
+fn walk(node: Spanned<Node>, ptr: String, pos: &mut DocPositions) -> Value {
     pos.values.insert(ptr.clone(), Pos::of(&node));
     match node.value {
         Node::Null => Value::Null,

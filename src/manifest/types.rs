@@ -163,6 +163,11 @@ pub struct CommandSpec {
     /// script whose `{{...}}` must stay literal (Go templates, Jinja).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_parameter: Option<bool>,
+    /// Id (`c-...`) of an existing command that no stack owns yet: apply tags it as this
+    /// stack's instead of creating a new one. `assistctl import` writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^c-[a-z0-9]+$"))]
+    pub import_id: Option<String>,
     /// Custom parameters used in the script as `{{key}}`, at most 20. Names use letters,
     /// digits, `_` and `-` (at most 64 bytes) and are case-insensitive.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

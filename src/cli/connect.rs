@@ -1,0 +1,102 @@
+//! Connection flags shared by every subcommand that talks to Cloud Assistant, and the
+//! embedded local emulator behind `--local`.
+
+use anyhow::Context;
+
+use crate::cloud::retry::RetryConfig;
+use crate::cloud::{Client, ClientBuilder, Env, SignatureVersion, StaticCredentials};
+use crate::emulator::{Emulator, EmulatorConfig, RunningEmulator};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectArgs {
+    /// Use the embedded local Cloud Assistant emulator instead of Alibaba Cloud; its state
+    /// is kept under .assistctl/ of the current directory.
+    #[arg(long, conflicts_with_all = ["endpoint", "profile"])]
+    pub local: bool,
+    /// API endpoint, a URL or host (default: the region's ECS endpoint). Plain http only
+    /// for loopback addresses.
+    #[arg(long, env = "ALIBABA_CLOUD_ECS_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// Profile of ~/.aliyun/config.json to take credentials from.
+    #[arg(long, env = "ALIBABA_CLOUD_PROFILE")]
+    pub profile: Option<String>,
+    /// Sign requests with the legacy RPC HMAC-SHA1 (v1) instead of ACS3-HMAC-SHA256.
+    #[arg(long)]
+    pub signature_v1: bool,
+    /// Attempts per API call, the first included (1 disables retries of throttling and
+    /// server errors).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+    /// Client-side limit of API requests per second per region, to stay under the
+    /// account's API flow control.
+    #[arg(long, default_value_t = 20.0)]
+    pub requests_per_second: f64,
+}
+
+impl ConnectArgs {
+    fn retry(&self) -> RetryConfig {
+        RetryConfig {
+            max_attempts: self.max_attempts,
+            ..RetryConfig::default()
+        }
+    }
+}
+
+/// A client, and the emulator it talks to when `--local` started one.
+pub struct Connection {
+    pub client: Client,
+    emulator: Option<RunningEmulator>,
+}
+
+impl Connection {
+    pub async fn close(self) {
+        if let Some(e) = self.emulator {
+            e.shutdown().await;
+        }
+    }
+}
+
+pub async fn connect(args: &ConnectArgs, region: &str) -> anyhow::Result<Connection> {
+    if !(args.requests_per_second > 0.0 && args.requests_per_second.is_finite()) {
+        anyhow::bail!("--requests-per-second must be a positive number");
+    }
+    let version = if args.signature_v1 {
+        SignatureVersion::V1
+    } else {
+        SignatureVersion::V3
+    };
+    if args.local {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let emu = Emulator::start(EmulatorConfig::local_default(&cwd))
+            .await
+            .context("cannot start the local emulator")?;
+        tracing::info!(endpoint = %emu.endpoint_url(), "started the local emulator");
+        let client = ClientBuilder::new()
+            .region(region)
+            .endpoint(emu.endpoint_url())
+            .credentials(StaticCredentials::new(
+                emu.access_key_id(),
+                emu.access_key_secret(),
+            ))
+            .signature_version(version)
+            .retry(args.retry())
+            .rate_limit(args.requests_per_second)
+            .build()?;
+        return Ok(Connection {
+            client,
+            emulator: Some(emu),
+        });
+    }
+    let mut b = ClientBuilder::from_env(&Env::from_process(), args.profile.as_deref())
+        .region(region)
+        .signature_version(version)
+        .retry(args.retry())
+        .rate_limit(args.requests_per_second);
+    if let Some(e) = &args.endpoint {
+        b = b.endpoint(e.clone());
+    }
+    Ok(Connection {
+        client: b.build()?,
+        emulator: None,
+    })
+}

@@ -1,0 +1,88 @@
+//! `assistctl plan`: what apply would change, and why.
+
+use std::path::PathBuf;
+
+use anstream::{eprintln, print};
+
+use super::connect::{self, ConnectArgs};
+use super::output::ERROR;
+use crate::reconcile::plan::Plan;
+use crate::reconcile::planner::{self, PlanOptions};
+use crate::render;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Manifest files or directories.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Save the plan (JSON, secrets redacted) for `apply --plan`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan only these documents (by metadata.name); may be repeated.
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+    /// Allow a plan that deletes every command the stack owns.
+    #[arg(long)]
+    pub allow_empty: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<u8> {
+    let desired = super::desired::load(&args.paths)?;
+    let region = desired.regions.first().cloned().unwrap_or_default();
+    let conn = connect::connect(&args.connect, &region).await?;
+    let opts = PlanOptions {
+        targets: args.targets.clone(),
+        allow_empty: args.allow_empty,
+    };
+    let result = planner::plan(&conn.client, &desired, &opts).await;
+    conn.close().await;
+    let plan = result?;
+    if let Some(out) = &args.out {
+        std::fs::write(out, render::json::render(&plan))
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    }
+    print!("{}", show(&plan, args.format));
+    Ok(exit_code(&plan, args.detailed_exitcode))
+}
+
+pub fn show(plan: &Plan, format: Format) -> String {
+    match format {
+        Format::Text => render::text::render(
+            plan,
+            &render::text::TextOptions {
+                color: anstream::AutoStream::choice(&std::io::stdout())
+                    != anstream::ColorChoice::Never,
+                width: 100,
+            },
+        ),
+        Format::Json => render::json::render(plan),
+        Format::Markdown => render::markdown::render(plan),
+    }
+}
+
+/// 1 when the plan cannot be applied as is (conflicts, blockers); otherwise 0, or 2 for
+/// changes with --detailed-exitcode.
+pub fn exit_code(plan: &Plan, detailed: bool) -> u8 {
+    if !plan.conflicts.is_empty() || !plan.blockers.is_empty() {
+        for b in &plan.blockers {
+            eprintln!("{ERROR}error{ERROR:#}: {b}");
+        }
+        return 1;
+    }
+    u8::from(detailed && plan.has_changes()) * 2
+}

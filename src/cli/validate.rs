@@ -1,0 +1,79 @@
+//! `assistctl validate`: offline checks of manifests, every problem with its location.
+
+use std::path::PathBuf;
+
+use anstream::println;
+use serde_json::json;
+
+use super::output::{self, ERROR, OK, WARNING};
+use crate::manifest::{self, rules::Context};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Manifest files or directories (searched recursively for *.yaml and *.yml).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Fail on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let v = manifest::validate(&args.paths, &Context::default());
+    let (errors, warnings) = (v.errors(), v.warnings());
+    let failed = errors > 0 || (args.strict && warnings > 0);
+    match args.format {
+        Format::Json => {
+            let out = json!({
+                "valid": !failed,
+                "files": v.set.files.len(),
+                "documents": v.documents(),
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": v.diagnostics,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Text => {
+            for d in &v.diagnostics {
+                output::print_diagnostic(d);
+            }
+            let counts = format!(
+                "{} in {} documents, {} files",
+                plural(errors, "error") + ", " + &plural(warnings, "warning"),
+                v.documents(),
+                v.set.files.len()
+            );
+            if failed {
+                let why = if errors == 0 {
+                    " (--strict fails on warnings)"
+                } else {
+                    ""
+                };
+                println!("{ERROR}invalid{ERROR:#}: {counts}{why}");
+            } else if warnings > 0 {
+                println!("{WARNING}valid{WARNING:#}: {counts}");
+            } else {
+                println!("{OK}valid{OK:#}: {counts}");
+            }
+        }
+    }
+    Ok(u8::from(failed))
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

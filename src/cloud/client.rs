@@ -1,0 +1,325 @@
+//! The Cloud Assistant client: one async method per operation, streams for the list
+//! operations, and the retry loop around one attempt (`transport.rs`).
+
+use std::sync::Arc;
+
+use futures::Stream;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use super::builder::ClientConfig;
+use super::clock::Clock;
+use super::credential::CredentialProvider;
+use super::endpoint::{Endpoint, validate_region};
+use super::entropy::Entropy;
+use super::error::{Error, Result};
+use super::ops::*;
+use super::pagination::{self, Paginated};
+use super::ratelimit::RateLimiter;
+use super::retry::Decision;
+use super::transport;
+
+/// A client for one region. Cheap to clone; clones share connections, the rate limiter and the
+/// in-flight bound.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: ClientConfig,
+    pub(crate) region: String,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) http: reqwest::Client,
+    pub(crate) credentials: Arc<dyn CredentialProvider>,
+    pub(crate) limiter: Arc<RateLimiter>,
+    pub(crate) in_flight: Arc<Semaphore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) entropy: Arc<dyn Entropy>,
+}
+
+impl Client {
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    pub fn region(&self) -> &str {
+        &self.inner.region
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.endpoint
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// The same client for another region: shared credentials, connections, rate limiter
+    /// (which counts per region) and in-flight bound. An explicit endpoint stays; otherwise the
+    /// new region's endpoint is used.
+    pub fn with_region(&self, region: &str) -> Result<Client> {
+        validate_region(region)?;
+        let i = &self.inner;
+        let endpoint = match &i.config.endpoint {
+            Some(_) => i.endpoint.clone(),
+            None => Endpoint::for_region(region)?,
+        };
+        let mut config = i.config.clone();
+        config.region = Some(region.to_owned());
+        Ok(Self::from_inner(Inner {
+            config,
+            region: region.to_owned(),
+            endpoint,
+            http: i.http.clone(),
+            credentials: i.credentials.clone(),
+            limiter: i.limiter.clone(),
+            in_flight: i.in_flight.clone(),
+            clock: i.clock.clone(),
+            entropy: i.entropy.clone(),
+        }))
+    }
+
+    /// A fresh ClientToken, for callers that derive none themselves.
+    pub fn new_client_token(&self) -> String {
+        self.inner.entropy.client_token()
+    }
+
+    /// Calls any operation, retrying per the client's [`RetryConfig`](super::retry::RetryConfig).
+    /// Every attempt is signed anew.
+    pub async fn call<O: Operation>(&self, op: &O) -> Result<O::Response> {
+        let mut params = Params::new();
+        params.put("RegionId", &self.inner.region);
+        op.write_params(&mut params);
+        let params = params.into_vec();
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let error = match transport::attempt(&self.inner, O::ACTION, &params, attempt).await {
+                Ok(value) => {
+                    return serde_json::from_value(value).map_err(|e| Error::Decode {
+                        action: O::ACTION.to_owned(),
+                        message: e.to_string(),
+                    });
+                }
+                Err(e) => e,
+            };
+            let decision = self.inner.config.retry.decide(
+                attempt,
+                &error,
+                started.elapsed(),
+                self.inner.clock.now(),
+                self.inner.entropy.unit(),
+            );
+            match decision {
+                Decision::GiveUp => return Err(error),
+                Decision::RetryAfter(wait) => {
+                    tracing::debug!(action = O::ACTION, region = %self.inner.region, attempt, wait_ms = wait.as_millis() as u64, code = error.code().unwrap_or(""), "retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// Every item of a list operation, following the pages (see [`pagination`]).
+    pub fn all<O: Paginated>(
+        &self,
+        request: O,
+    ) -> impl Stream<Item = Result<O::Item>> + Send + 'static {
+        pagination::all(self.clone(), request, self.inner.config.paging)
+    }
+
+    fn with_token<T: Clone>(
+        &self,
+        req: &T,
+        token: impl FnOnce(&mut T) -> &mut Option<String>,
+    ) -> T {
+        let mut req = req.clone();
+        let slot = token(&mut req);
+        if slot.as_deref().is_none_or(str::is_empty) {
+            *slot = Some(self.new_client_token());
+        }
+        req
+    }
+
+    // Commands.
+
+    /// CreateCommand. Without a `client_token` one is generated for this call, and reused by
+    /// its retries, so a retry never creates a second command.
+    pub async fn create_command(
+        &self,
+        req: &CreateCommandRequest,
+    ) -> Result<CreateCommandResponse> {
+        self.call(&self.with_token(req, |r| &mut r.client_token))
+            .await
+    }
+
+    pub async fn modify_command(&self, req: &ModifyCommandRequest) -> Result<EmptyResponse> {
+        self.call(req).await
+    }
+
+    pub async fn describe_commands(
+        &self,
+        req: &DescribeCommandsRequest,
+    ) -> Result<DescribeCommandsResponse> {
+        self.call(req).await
+    }
+
+    pub fn describe_commands_all(
+        &self,
+        req: DescribeCommandsRequest,
+    ) -> impl Stream<Item = Result<Command>> + Send + 'static {
+        self.all(req)
+    }
+
+    pub async fn delete_command(&self, req: &DeleteCommandRequest) -> Result<EmptyResponse> {
+        self.call(req).await
+    }
+
+    // Invocations.
+
+    /// InvokeCommand; `client_token` as for [`Client::create_command`].
+    pub async fn invoke_command(
+        &self,
+        req: &InvokeCommandRequest,
+    ) -> Result<InvokeCommandResponse> {
+        self.call(&self.with_token(req, |r| &mut r.client_token))
+            .await
+    }
+
+    /// RunCommand; `client_token` as for [`Client::create_command`].
+    pub async fn run_command(&self, req: &RunCommandRequest) -> Result<RunCommandResponse> {
+        self.call(&self.with_token(req, |r| &mut r.client_token))
+            .await
+    }
+
+    pub async fn modify_invocation_attribute(
+        &self,
+        req: &ModifyInvocationAttributeRequest,
+    ) -> Result<ModifyInvocationAttributeResponse> {
+        self.call(req).await
+    }
+
+    pub async fn describe_invocations(
+        &self,
+        req: &DescribeInvocationsRequest,
+    ) -> Result<DescribeInvocationsResponse> {
+        self.call(req).await
+    }
+
+    pub fn describe_invocations_all(
+        &self,
+        req: DescribeInvocationsRequest,
+    ) -> impl Stream<Item = Result<Invocation>> + Send + 'static {
+        self.all(req)
+    }
+
+    pub async fn describe_invocation_results(
+        &self,
+        req: &DescribeInvocationResultsRequest,
+    ) -> Result<DescribeInvocationResultsResponse> {
+        self.call(req).await
+    }
+
+    pub fn describe_invocation_results_all(
+        &self,
+        req: DescribeInvocationResultsRequest,
+    ) -> impl Stream<Item = Result<InvocationResult>> + Send + 'static {
+        self.all(req)
+    }
+
+    pub async fn stop_invocation(&self, req: &StopInvocationRequest) -> Result<EmptyResponse> {
+        self.call(req).await
+    }
+
+    // Instances.
+
+    pub async fn describe_instances(
+        &self,
+        req: &DescribeInstancesRequest,
+    ) -> Result<DescribeInstancesResponse> {
+        self.call(req).await
+    }
+
+    pub fn describe_instances_all(
+        &self,
+        req: DescribeInstancesRequest,
+    ) -> impl Stream<Item = Result<Instance>> + Send + 'static {
+        self.all(req)
+    }
+
+    pub async fn describe_managed_instances(
+        &self,
+        req: &DescribeManagedInstancesRequest,
+    ) -> Result<DescribeManagedInstancesResponse> {
+        self.call(req).await
+    }
+
+    pub fn describe_managed_instances_all(
+        &self,
+        req: DescribeManagedInstancesRequest,
+    ) -> impl Stream<Item = Result<ManagedInstance>> + Send + 'static {
+        self.all(req)
+    }
+
+    pub async fn describe_cloud_assistant_status(
+        &self,
+        req: &DescribeCloudAssistantStatusRequest,
+    ) -> Result<DescribeCloudAssistantStatusResponse> {
+        self.call(req).await
+    }
+
+    pub fn describe_cloud_assistant_status_all(
+        &self,
+        req: DescribeCloudAssistantStatusRequest,
+    ) -> impl Stream<Item = Result<InstanceCloudAssistantStatus>> + Send + 'static {
+        self.all(req)
+    }
+
+    // Tags.
+
+    pub async fn tag_resources(&self, req: &TagResourcesRequest) -> Result<EmptyResponse> {
+        self.call(req).await
+    }
+
+    pub async fn untag_resources(&self, req: &UntagResourcesRequest) -> Result<EmptyResponse> {
+        self.call(req).await
+    }
+
+    pub async fn list_tag_resources(
+        &self,
+        req: &ListTagResourcesRequest,
+    ) -> Result<ListTagResourcesResponse> {
+        self.call(req).await
+    }
+
+    pub fn list_tag_resources_all(
+        &self,
+        req: ListTagResourcesRequest,
+    ) -> impl Stream<Item = Result<TagResource>> + Send + 'static {
+        self.all(req)
+    }
+
+    // Quota.
+
+    pub async fn describe_account_attributes(
+        &self,
+        req: &DescribeAccountAttributesRequest,
+    ) -> Result<DescribeAccountAttributesResponse> {
+        self.call(req).await
+    }
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("region", &self.inner.region)
+            .field("endpoint", &self.inner.endpoint)
+            .field("signature_version", &self.inner.config.signature_version)
+            .field("credentials", &self.inner.credentials.name())
+            .finish_non_exhaustive()
+    }
+}

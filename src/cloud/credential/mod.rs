@@ -1,0 +1,147 @@
+//! Credentials and where they come from.
+//!
+//! [`CredentialProvider`] is the one interface the client uses; [`StaticCredentials`] is a
+//! fixed AccessKey (or STS token), and [`chain::DefaultChain`] is the official default chain
+//! of `alibabacloud-credentials` (reference §5): environment, OIDC, the `aliyun` CLI profile,
+//! the credentials INI file, the ECS metadata role, and a credentials URI. Providers that hand
+//! out expiring STS tokens are wrapped in [`cache::CachedProvider`], which refreshes them
+//! before they expire.
+
+pub mod cache;
+pub mod chain;
+pub mod cli_profile;
+pub mod context;
+pub mod env_vars;
+mod fetch;
+pub mod ini;
+pub mod metadata;
+pub mod oidc;
+pub mod ram_role;
+pub mod sts;
+pub mod uri;
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+
+use super::error::Result;
+use super::secret::{Secret, mask_key_id};
+
+pub use chain::DefaultChain;
+pub use context::{CredentialOptions, SourceContext};
+
+/// An AccessKey pair, optionally with an STS security token and its expiry.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub access_key_secret: Secret,
+    pub security_token: Option<Secret>,
+    pub expiration: Option<DateTime<Utc>>,
+}
+
+impl Credentials {
+    pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<Secret>) -> Self {
+        Self {
+            access_key_id: access_key_id.into(),
+            access_key_secret: access_key_secret.into(),
+            security_token: None,
+            expiration: None,
+        }
+    }
+
+    /// The secret strings of these credentials, for scrubbing them out of server messages.
+    pub(crate) fn secrets(&self) -> Vec<&str> {
+        let mut out = vec![self.access_key_secret.expose()];
+        if let Some(t) = &self.security_token {
+            out.push(t.expose());
+        }
+        out
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &mask_key_id(&self.access_key_id))
+            .field("access_key_secret", &self.access_key_secret)
+            .field("security_token", &self.security_token)
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+/// Something that hands out credentials, possibly fetching or refreshing them.
+pub trait CredentialProvider: Send + Sync {
+    fn credentials(&self) -> BoxFuture<'_, Result<Credentials>>;
+
+    /// A short name for messages and logs ("environment", "ecs metadata", ...).
+    fn name(&self) -> &str {
+        "custom"
+    }
+}
+
+impl<P: CredentialProvider + ?Sized> CredentialProvider for Arc<P> {
+    fn credentials(&self) -> BoxFuture<'_, Result<Credentials>> {
+        (**self).credentials()
+    }
+
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+}
+
+/// A fixed AccessKey pair, or a fixed STS token.
+#[derive(Clone, Debug)]
+pub struct StaticCredentials {
+    credentials: Credentials,
+    name: &'static str,
+}
+
+impl StaticCredentials {
+    pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<String>) -> Self {
+        Self {
+            credentials: Credentials::new(access_key_id.into(), Secret::new(access_key_secret)),
+            name: "static",
+        }
+    }
+
+    /// Adds an STS security token (sent as `SecurityToken` / `x-acs-security-token`).
+    pub fn with_security_token(mut self, token: impl Into<String>) -> Self {
+        self.credentials.security_token = Some(Secret::new(token));
+        self
+    }
+
+    pub(crate) fn from_credentials(credentials: Credentials, name: &'static str) -> Self {
+        Self { credentials, name }
+    }
+}
+
+impl CredentialProvider for StaticCredentials {
+    fn credentials(&self) -> BoxFuture<'_, Result<Credentials>> {
+        Box::pin(async move { Ok(self.credentials.clone()) })
+    }
+
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn static_credentials_debug_redacts() {
+        let p = StaticCredentials::new("LTAI5tSECRETID", "my-secret-value")
+            .with_security_token("my-sts-token");
+        let c = p.credentials().await.unwrap();
+        assert_eq!(c.security_token.as_ref().unwrap().expose(), "my-sts-token");
+        for s in [format!("{p:?}"), format!("{c:?}")] {
+            assert!(!s.contains("my-secret-value"), "{s}");
+            assert!(!s.contains("my-sts-token"), "{s}");
+            assert!(!s.contains("LTAI5tSECRETID"), "{s}");
+        }
+    }
+}

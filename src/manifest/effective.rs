@@ -1,0 +1,26 @@
+//! Values the service will use where a manifest leaves a field out, shared by the
+//! validator and the reconciler so both read a manifest the same way.
+
+use crate::domain::limits::{DEFAULT_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
+use crate::domain::params::{self, PlaceholderKind};
+
+use super::types::CommandSpec;
+
+/// `EnableParameter`: as written, else true when parameters are declared or the script
+/// uses a custom or built-in placeholder.
+pub fn parameters_enabled(spec: &CommandSpec, script: &str) -> bool {
+    spec.enable_parameter.unwrap_or_else(|| {
+        !spec.parameters.is_empty()
+            || params::scan(script).iter().any(|p| {
+                matches!(
+                    p.kind,
+                    PlaceholderKind::Custom(_) | PlaceholderKind::Builtin(_)
+                )
+            })
+    })
+}
+
+/// The timeout the service applies: 60 when unset, at least 10.
+pub fn timeout(value: Option<u64>) -> u64 {
+    value.unwrap_or(DEFAULT_TIMEOUT_SECS).max(MIN_TIMEOUT_SECS)
+}

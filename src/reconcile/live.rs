@@ -1,0 +1,172 @@
+//! Reading what the stack owns: one paginated DescribeCommands per region filtered by the
+//! stack's tag (never one describe per command), regions read concurrently, then the few
+//! name or id look-ups that conflict detection and adoption need.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use base64::Engine;
+use futures::future::try_join_all;
+
+use crate::cloud::ops::commands::{Command, DescribeCommandsRequest};
+use crate::cloud::ops::{Paging, Tag};
+use crate::cloud::{Client, Error};
+
+use super::diff::Live;
+use super::model::{CommandState, DesiredCommand, LiveCommand, TAG_STACK};
+
+/// Largest page DescribeCommands returns.
+const PAGE: i64 = 50;
+/// Up to this many unknown names are looked up one by one; more, and the region's whole
+/// command list is read once instead.
+const NAME_LOOKUPS: usize = 10;
+
+/// Counts the API reads a plan makes.
+#[derive(Debug, Default, Clone)]
+pub struct Reads(Arc<AtomicU64>);
+
+impl Reads {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Reads the live state of `stack` in `regions`, and the unowned commands that the
+/// desired ones would collide with or adopt.
+pub async fn read(
+    client: &Client,
+    stack: &str,
+    regions: &[String],
+    desired: &[DesiredCommand],
+    reads: &Reads,
+) -> Result<Live, Error> {
+    let per_region = try_join_all(regions.iter().map(|region| async move {
+        let c = client.with_region(region)?;
+        let owned = list(&c, region, owned_filter(stack), reads).await?;
+        let wanted: Vec<&DesiredCommand> = desired.iter().filter(|d| &d.region == region).collect();
+        let unowned = unowned(&c, region, &owned, &wanted, reads).await?;
+        Ok::<_, Error>((owned, unowned))
+    }))
+    .await?;
+    let mut live = Live::default();
+    for (owned, unowned) in per_region {
+        live.owned.extend(owned);
+        live.unowned.extend(unowned);
+    }
+    Ok(live)
+}
+
+fn owned_filter(stack: &str) -> DescribeCommandsRequest {
+    DescribeCommandsRequest {
+        tags: vec![Tag {
+            key: TAG_STACK.into(),
+            value: stack.into(),
+        }],
+        ..Default::default()
+    }
+}
+
+async fn unowned(
+    c: &Client,
+    region: &str,
+    owned: &[LiveCommand],
+    wanted: &[&DesiredCommand],
+    reads: &Reads,
+) -> Result<Vec<LiveCommand>, Error> {
+    let missing: Vec<&&DesiredCommand> = wanted
+        .iter()
+        .filter(|d| {
+            !owned
+                .iter()
+                .any(|o| o.state.identity() == d.state.identity())
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all: Vec<LiveCommand> = if missing.len() > NAME_LOOKUPS {
+        list(c, region, DescribeCommandsRequest::default(), reads).await?
+    } else {
+        let mut found = Vec::new();
+        for d in &missing {
+            let req = match &d.adopt_id {
+                Some(id) => DescribeCommandsRequest {
+                    command_id: Some(id.clone()),
+                    ..Default::default()
+                },
+                None => DescribeCommandsRequest {
+                    name: Some(d.state.name.clone()),
+                    ..Default::default()
+                },
+            };
+            found.extend(list(c, region, req, reads).await?);
+        }
+        found
+    };
+    Ok(all
+        .into_iter()
+        .filter(|l| !owned.iter().any(|o| o.id == l.id))
+        .filter(|l| {
+            missing.iter().any(|d| {
+                d.adopt_id.as_deref() == Some(l.id.as_str()) || l.state.name == d.state.name
+            })
+        })
+        .collect())
+}
+
+/// Every command matching `filter`, following NextToken at the largest page size.
+async fn list(
+    c: &Client,
+    region: &str,
+    mut filter: DescribeCommandsRequest,
+    reads: &Reads,
+) -> Result<Vec<LiveCommand>, Error> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        filter.paging = Paging {
+            max_results: Some(PAGE),
+            next_token: token.clone(),
+            ..Default::default()
+        };
+        reads.add();
+        let page = c.describe_commands(&filter).await?;
+        out.extend(page.commands.into_iter().map(|cmd| to_live(region, cmd)));
+        match page.page.next_token.as_str() {
+            "" => break,
+            t if Some(t) == token.as_deref() => break,
+            t => token = Some(t.to_string()),
+        }
+    }
+    Ok(out)
+}
+
+fn to_live(region: &str, c: Command) -> LiveCommand {
+    let content = base64::engine::general_purpose::STANDARD
+        .decode(c.command_content.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        // Content that is not Base64 of UTF-8 is compared as it came, so it shows as a change.
+        .unwrap_or(c.command_content);
+    LiveCommand {
+        id: c.command_id,
+        region: region.to_string(),
+        creation_time: c.creation_time,
+        state: CommandState {
+            name: c.name,
+            description: c.description,
+            command_type: c.command_type,
+            content,
+            working_dir: c.working_dir,
+            timeout: u64::try_from(c.timeout).unwrap_or(0),
+            enable_parameter: c.enable_parameter,
+            launcher: c.launcher,
+            resource_group_id: c.resource_group_id,
+            tags: c.tags.into_iter().map(|t| (t.key, t.value)).collect(),
+        },
+    }
+}

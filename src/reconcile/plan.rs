@@ -1,0 +1,199 @@
+//! The Plan: what apply will do and why, per object. Serialised as the versioned JSON
+//! plan format (docs/plan-format.md), which is also the saved plan file.
+
+use serde::{Deserialize, Serialize};
+
+use super::model::CommandState;
+
+/// Bumped on any incompatible change of the JSON plan format.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub format_version: u32,
+    pub assistctl_version: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    pub stack: String,
+    pub regions: Vec<String>,
+    /// Digest of the desired state the plan was made from (the manifests).
+    pub manifest_digest: String,
+    /// Digest of every live object read; apply refuses a saved plan when it changed.
+    pub live_digest: String,
+    pub changes: Vec<Change>,
+    pub conflicts: Vec<Conflict>,
+    /// Documents this version does not reconcile yet (Invocations).
+    pub not_reconciled: Vec<NotReconciled>,
+    pub warnings: Vec<String>,
+    /// Reasons apply must refuse this plan (a quota that would be exceeded, a plan that
+    /// would delete everything without --allow-empty).
+    #[serde(default)]
+    pub blockers: Vec<String>,
+    pub summary: Summary,
+    pub api_calls: ApiCalls,
+}
+
+impl Plan {
+    /// Whether apply would change anything.
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp)
+    }
+
+    /// Changes that do something, in apply order.
+    pub fn actions(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.action != Action::NoOp)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ResourceKind {
+    Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    /// In sync; listed so a plan can show what it checked.
+    NoOp,
+    Create,
+    /// ModifyCommand and/or tag changes, in place.
+    Update,
+    /// Create the new command, move the stack's invocations, delete the old one.
+    Replace,
+    /// Take an existing unowned command into the stack by tagging it (from `import`).
+    Adopt,
+    Delete,
+}
+
+impl Action {
+    /// Terraform-style symbol.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::NoOp => " ",
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Adopt => "<=",
+            Action::Delete => "-",
+        }
+    }
+
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::NoOp => "is up to date",
+            Action::Create => "will be created",
+            Action::Update => "will be updated in place",
+            Action::Replace => "must be replaced",
+            Action::Adopt => "will be adopted into the stack",
+            Action::Delete => "will be deleted",
+        }
+    }
+}
+
+/// One field that differs. Values are shown as text; `content` holds whole scripts,
+/// which renderers show as a unified diff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldDiff {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// This field forces a replace.
+    #[serde(default)]
+    pub forces_replace: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub kind: ResourceKind,
+    pub action: Action,
+    pub region: String,
+    /// The document's name (`metadata.name`).
+    pub name: String,
+    /// The live object's id, for everything but a create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `file:line` of the document, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+    pub fields: Vec<FieldDiff>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<CommandState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<CommandState>,
+    /// The ClientToken a create sends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    /// API writes this change makes.
+    pub writes: u32,
+}
+
+/// A live object apply must not touch, blocking a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conflict {
+    pub kind: ResourceKind,
+    pub region: String,
+    pub name: String,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub message: String,
+    pub hint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotReconciled {
+    pub kind: String,
+    pub name: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub adopt: usize,
+    pub delete: usize,
+    pub unchanged: usize,
+    pub conflicts: usize,
+}
+
+impl Summary {
+    pub fn of(changes: &[Change], conflicts: usize) -> Summary {
+        let mut s = Summary {
+            conflicts,
+            ..Summary::default()
+        };
+        for c in changes {
+            match c.action {
+                Action::NoOp => s.unchanged += 1,
+                Action::Create => s.create += 1,
+                Action::Update => s.update += 1,
+                Action::Replace => s.replace += 1,
+                Action::Adopt => s.adopt += 1,
+                Action::Delete => s.delete += 1,
+            }
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiCalls {
+    /// Read calls the plan made.
+    pub reads: u64,
+    /// Write calls apply will make.
+    pub writes: u64,
+}

@@ -1,0 +1,205 @@
+//! Words and facts every human-readable format shares: action labels, the summary
+//! sentences, the fields a create shows, tag changes key by key.
+
+use std::collections::BTreeMap;
+
+use crate::reconcile::model::CommandState;
+use crate::reconcile::plan::{Action, ApiCalls, Change, Plan, ResourceKind, Summary};
+
+/// Actions in the order the legend lists them.
+pub const ACTIONS: [Action; 5] = [
+    Action::Create,
+    Action::Update,
+    Action::Replace,
+    Action::Adopt,
+    Action::Delete,
+];
+
+pub fn kind(k: ResourceKind) -> &'static str {
+    match k {
+        ResourceKind::Command => "command",
+    }
+}
+
+/// The action as a short noun phrase, for legends and tables.
+pub fn label(a: Action) -> &'static str {
+    match a {
+        Action::NoOp => "no change",
+        Action::Create => "create",
+        Action::Update => "update in place",
+        Action::Replace => "replace",
+        Action::Adopt => "adopt",
+        Action::Delete => "delete",
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `Plan: 1 to create, ...; 3 unchanged; 0 conflicts.`
+pub fn summary_line(s: &Summary) -> String {
+    format!("Plan: {}.", summary_counts(s))
+}
+
+/// `1 to create, ...; 3 unchanged; 0 conflicts`
+pub fn summary_counts(s: &Summary) -> String {
+    format!(
+        "{} to create, {} to update in place, {} to replace, {} to adopt, {} to delete; {} unchanged; {}",
+        s.create,
+        s.update,
+        s.replace,
+        s.adopt,
+        s.delete,
+        s.unchanged,
+        plural(s.conflicts, "conflict", "conflicts")
+    )
+}
+
+/// `API calls: N reads made, M writes to apply.`
+pub fn api_line(a: &ApiCalls) -> String {
+    format!(
+        "API calls: {} made, {} to apply.",
+        plural(a.reads as usize, "read", "reads"),
+        plural(a.writes as usize, "write", "writes")
+    )
+}
+
+/// Nothing to apply and nothing blocking: the short form of the summary.
+pub fn is_in_sync(plan: &Plan) -> bool {
+    !plan.has_changes() && plan.conflicts.is_empty() && plan.blockers.is_empty()
+}
+
+/// `No changes. The stack matches the manifests (N commands checked).`
+pub fn no_changes_line(plan: &Plan) -> String {
+    format!(
+        "No changes. The stack matches the manifests ({} checked).",
+        plural(plan.changes.len(), "command", "commands")
+    )
+}
+
+/// Fields whose values are numbers or booleans, shown without quotes.
+pub fn is_scalar(field: &str) -> bool {
+    matches!(field, "timeout" | "enableParameter")
+}
+
+/// The fields of a command a create shows, in the order of a diff, empty text left out.
+/// `tags` and `content` are shown on their own.
+pub fn create_fields(s: &CommandState) -> Vec<(&'static str, String)> {
+    let all = [
+        ("name", s.name.clone()),
+        ("description", s.description.clone()),
+        ("type", s.command_type.clone()),
+        ("workingDir", s.working_dir.clone()),
+        ("timeout", s.timeout.to_string()),
+        ("enableParameter", s.enable_parameter.to_string()),
+        ("launcher", s.launcher.clone()),
+        ("resourceGroupId", s.resource_group_id.clone()),
+    ];
+    all.into_iter().filter(|(_, v)| !v.is_empty()).collect()
+}
+
+/// One tag key that differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagChange {
+    Added {
+        key: String,
+        value: String,
+    },
+    Changed {
+        key: String,
+        before: String,
+        after: String,
+    },
+    Removed {
+        key: String,
+        value: String,
+    },
+}
+
+/// The tag changes of a change, key by key. Taken from the live and desired states when
+/// the plan carries both; otherwise from the field's `k=v, k=v` text.
+pub fn tag_changes(change: &Change, before: Option<&str>, after: Option<&str>) -> Vec<TagChange> {
+    match (&change.live, &change.desired) {
+        (Some(l), Some(d)) => tag_delta(&l.tags, &d.tags),
+        _ => tag_delta(
+            &parse_tags(before.unwrap_or_default()),
+            &parse_tags(after.unwrap_or_default()),
+        ),
+    }
+}
+
+fn tag_delta(
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) -> Vec<TagChange> {
+    let mut out = Vec::new();
+    for (k, v) in after {
+        match before.get(k) {
+            None => out.push(TagChange::Added {
+                key: k.clone(),
+                value: v.clone(),
+            }),
+            Some(b) if b != v => out.push(TagChange::Changed {
+                key: k.clone(),
+                before: b.clone(),
+                after: v.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (k, v) in before {
+        if !after.contains_key(k) {
+            out.push(TagChange::Removed {
+                key: k.clone(),
+                value: v.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Reads the `k=v, k=v` form `reconcile::diff` writes for tags.
+fn parse_tags(text: &str) -> BTreeMap<String, String> {
+    text.split(", ")
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (p.to_string(), String::new()),
+        })
+        .collect()
+}
+
+/// Replaces control characters (but tab) with visible escapes, so user text cannot move
+/// the cursor, clear a terminal or hide a line.
+pub fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' => out.push('\t'),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_text_is_parsed_back() {
+        let m = parse_tags("a=1, b=x=y");
+        assert_eq!(m.get("a").map(String::as_str), Some("1"));
+        assert_eq!(m.get("b").map(String::as_str), Some("x=y"));
+        assert!(parse_tags("").is_empty());
+    }
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(visible("a\u{1b}[2Jb\r\tc"), "a\\u{1b}[2Jb\\r\tc");
+    }
+}

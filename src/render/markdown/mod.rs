@@ -1,0 +1,284 @@
+//! The plan as a pull-request comment: a title with the summary, a table of the changes,
+//! one `<details>` per change with its field differences and script diff, then
+//! conflicts, blockers, documents not reconciled yet and warnings. It always fits in one GitHub
+//! comment: when too long, details are left out (see [`fit`]) and a note says so.
+
+mod escape;
+mod fit;
+
+use escape::{In, code, fence, html, prose};
+use fit::{Doc, Order, Section};
+
+use super::describe::{self, TagChange};
+use super::redact::{self, Secrets, redact};
+use super::script;
+use crate::reconcile::plan::{Action, Change, Conflict, Plan};
+
+/// GitHub's limit on the body of a comment or an issue, in characters.
+pub const COMMENT_LIMIT: usize = 65_536;
+/// Room left for what CI adds around the plan (a marker comment, a link to the run).
+pub const WRAPPER_ROOM: usize = 1_024;
+
+pub fn render(plan: &Plan) -> String {
+    render_with_secrets(plan, &Secrets::new())
+}
+
+/// [`render`], with every value of `secrets` replaced by `****`.
+pub fn render_with_secrets(plan: &Plan, secrets: &Secrets) -> String {
+    let plan = redact::plan(plan, secrets);
+    // Redact each piece before fitting, so the measured size is the final size.
+    let r = |s: String| redact(&s, secrets);
+    let mut sections = Vec::new();
+    if plan.has_changes() {
+        sections.push(Section {
+            head: TABLE_HEAD.to_string(),
+            items: plan.actions().map(|c| r(row(c))).collect(),
+            noun: "table rows",
+            order: Order::FromEnd,
+            rank: 3,
+        });
+        sections.push(Section {
+            head: "\n#### Details\n\n".to_string(),
+            items: plan.actions().map(|c| r(details(c))).collect(),
+            noun: "change details",
+            order: Order::LargestFirst,
+            rank: 0,
+        });
+    }
+    if !plan.conflicts.is_empty() {
+        sections.push(Section {
+            head: "\n### Conflicts\n\nApply will not run until these are resolved.\n\n".into(),
+            items: plan.conflicts.iter().map(|k| r(conflict(k))).collect(),
+            noun: "conflicts",
+            order: Order::FromEnd,
+            rank: 4,
+        });
+    }
+    if !plan.blockers.is_empty() {
+        sections.push(Section {
+            head: "\n### Blockers\n\nApply will refuse this plan because:\n\n".into(),
+            items: plan
+                .blockers
+                .iter()
+                .map(|b| r(format!("- {}\n", prose(b, In::Text))))
+                .collect(),
+            noun: "blockers",
+            order: Order::FromEnd,
+            rank: 5,
+        });
+    }
+    if !plan.not_reconciled.is_empty() {
+        sections.push(Section {
+            head: "\n### Not reconciled yet\n\nThis version of assistctl does not plan or apply these documents; apply leaves them alone.\n\n".into(),
+            items: plan
+                .not_reconciled
+                .iter()
+                .map(|n| {
+                    r(format!(
+                        "- {} {} ({})\n",
+                        prose(&n.kind, In::Text),
+                        code(&n.name, In::Text),
+                        code(&n.source, In::Text)
+                    ))
+                })
+                .collect(),
+            noun: "documents not reconciled",
+            order: Order::FromEnd,
+            rank: 2,
+        });
+    }
+    if !plan.warnings.is_empty() {
+        sections.push(Section {
+            head: "\n### Warnings\n\n".into(),
+            items: plan
+                .warnings
+                .iter()
+                .map(|w| r(format!("- {}\n", prose(w, In::Text))))
+                .collect(),
+            noun: "warnings",
+            order: Order::FromEnd,
+            rank: 1,
+        });
+    }
+    let doc = Doc {
+        head: r(head(&plan)),
+        sections,
+    };
+    doc.fit(COMMENT_LIMIT - WRAPPER_ROOM, |omitted| {
+        format!(
+            "> [!NOTE]\n> This plan is too long for one GitHub comment ({COMMENT_LIMIT} characters): {omitted} were left out. Run `assistctl plan` locally for the full plan.\n\n"
+        )
+    })
+}
+
+fn head(plan: &Plan) -> String {
+    let title = if describe::is_in_sync(plan) {
+        "no changes".to_string()
+    } else {
+        describe::summary_counts(&plan.summary)
+    };
+    let mut out = format!(
+        "### assistctl plan for {}: {title}\n\n",
+        code(&plan.stack, In::Text)
+    );
+    if describe::is_in_sync(plan) {
+        out.push_str(&describe::no_changes_line(plan));
+        out.push_str("\n\n");
+    }
+    let regions: Vec<String> = plan.regions.iter().map(|r| code(r, In::Text)).collect();
+    out.push_str(&format!(
+        "Regions: {}. {} Plan made {} by assistctl {}.\n",
+        if regions.is_empty() {
+            "none".to_string()
+        } else {
+            regions.join(", ")
+        },
+        describe::api_line(&plan.api_calls),
+        prose(&plan.created_at, In::Text),
+        prose(&plan.assistctl_version, In::Text)
+    ));
+    out
+}
+
+const TABLE_HEAD: &str =
+    "\n|  | Kind | Name | Region | Action | Why |\n|:-:|---|---|---|---|---|\n";
+
+fn row(c: &Change) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} | {} |\n",
+        code(c.action.symbol(), In::Table),
+        describe::kind(c.kind),
+        code(&c.name, In::Table),
+        code(&c.region, In::Table),
+        describe::label(c.action),
+        prose(&c.reasons.join("; "), In::Table)
+    )
+}
+
+fn details(c: &Change) -> String {
+    let mut out = format!(
+        "<details><summary><code>{}</code> {} <b>{}</b> in {} {}</summary>\n\n",
+        html(c.action.symbol()),
+        describe::kind(c.kind),
+        html(&c.name),
+        html(&c.region),
+        c.action.verb()
+    );
+    if let Some(id) = &c.id {
+        out.push_str(&format!("- ID: {}\n", code(id, In::Text)));
+    }
+    if let Some(src) = &c.source {
+        out.push_str(&format!("- Source: {}\n", code(src, In::Text)));
+    }
+    for r in &c.reasons {
+        out.push_str(&format!("- Why: {}\n", prose(r, In::Text)));
+    }
+    match c.action {
+        Action::Create => created(c, &mut out),
+        Action::Update | Action::Replace | Action::Adopt => changed(c, &mut out),
+        Action::Delete | Action::NoOp => {}
+    }
+    out.push_str("\n</details>\n\n");
+    out
+}
+
+fn created(c: &Change, out: &mut String) {
+    let Some(d) = &c.desired else { return };
+    out.push_str("\n| Field | Value |\n|---|---|\n");
+    for (field, value) in describe::create_fields(d) {
+        out.push_str(&format!("| {field} | {} |\n", code(&value, In::Table)));
+    }
+    for (k, v) in &d.tags {
+        out.push_str(&format!(
+            "| tag {} | {} |\n",
+            code(k, In::Table),
+            code(v, In::Table)
+        ));
+    }
+    if d.content.is_empty() {
+        out.push_str("\n*Empty script.*\n");
+    } else {
+        let lines: Vec<String> = script::added(&d.content)
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        out.push_str("\nScript:\n\n");
+        out.push_str(&fence("diff", &lines));
+    }
+}
+
+fn changed(c: &Change, out: &mut String) {
+    let mut rows = Vec::new();
+    let mut scripts = Vec::new();
+    for f in &c.fields {
+        let forces = if f.forces_replace {
+            " *(forces replacement)*"
+        } else {
+            ""
+        };
+        match f.field.as_str() {
+            "content" => scripts.push((
+                forces,
+                script::diff(
+                    c.id.as_deref(),
+                    f.before.as_deref().unwrap_or_default(),
+                    f.after.as_deref().unwrap_or_default(),
+                ),
+            )),
+            "tags" => {
+                for t in describe::tag_changes(c, f.before.as_deref(), f.after.as_deref()) {
+                    let (key, before, after) = match &t {
+                        TagChange::Added { key, value } => (key, None, Some(value)),
+                        TagChange::Changed { key, before, after } => {
+                            (key, Some(before), Some(after))
+                        }
+                        TagChange::Removed { key, value } => (key, Some(value), None),
+                    };
+                    rows.push(format!(
+                        "| tag {}{forces} | {} | {} |\n",
+                        code(key, In::Table),
+                        cell(before.map(String::as_str)),
+                        cell(after.map(String::as_str))
+                    ));
+                }
+            }
+            field => rows.push(format!(
+                "| {}{forces} | {} | {} |\n",
+                prose(field, In::Table),
+                cell(f.before.as_deref()),
+                cell(f.after.as_deref())
+            )),
+        }
+    }
+    if !rows.is_empty() {
+        out.push_str("\n| Field | Live | Manifests |\n|---|---|---|\n");
+        for r in rows {
+            out.push_str(&r);
+        }
+    }
+    for (forces, lines) in scripts {
+        let lines: Vec<String> = lines.into_iter().map(|l| l.text).collect();
+        out.push_str(&format!("\nScript{forces}:\n\n"));
+        out.push_str(&fence("diff", &lines));
+    }
+}
+
+fn cell(v: Option<&str>) -> String {
+    v.map_or("*(none)*".to_string(), |v| code(v, In::Table))
+}
+
+fn conflict(k: &Conflict) -> String {
+    let mut at = vec![code(&k.id, In::Text)];
+    if let Some(src) = &k.source {
+        at.push(code(src, In::Text));
+    }
+    format!(
+        "- **{} {}** in {} ({}): {}  \n  Hint: {}\n",
+        describe::kind(k.kind),
+        code(&k.name, In::Text),
+        code(&k.region, In::Text),
+        at.join(", "),
+        prose(&k.message, In::Text),
+        prose(&k.hint, In::Text)
+    )
+}

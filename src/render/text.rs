@@ -1,0 +1,418 @@
+//! The plan for a terminal, after Terraform's: a header, one block per change with its
+//! symbol, where it comes from, why, and field by field what changes; scripts as unified
+//! diffs; then conflicts, blockers, documents not reconciled yet, warnings and the
+//! summary.
+
+use anstyle::{AnsiColor, Style};
+
+use super::describe::{self, TagChange};
+use super::redact::{self, Secrets, redact};
+use super::script::{self, LineKind};
+use crate::reconcile::plan::{Action, Change, FieldDiff, Plan};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextOptions {
+    /// ANSI colours (the caller decides from `--color`, `NO_COLOR` and the terminal).
+    pub color: bool,
+    /// Prose (reasons, hints, warnings) wraps at this many characters; 0 never wraps.
+    /// Scripts are never wrapped: a diff must show lines as they are.
+    pub width: usize,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        TextOptions {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+pub fn render(plan: &Plan, opts: &TextOptions) -> String {
+    render_with_secrets(plan, opts, &Secrets::new())
+}
+
+/// [`render`], with every value of `secrets` replaced by `****`.
+pub fn render_with_secrets(plan: &Plan, opts: &TextOptions, secrets: &Secrets) -> String {
+    let plan = redact::plan(plan, secrets);
+    let mut w = Writer {
+        out: String::new(),
+        opts,
+    };
+    w.plan(&plan);
+    redact(&w.out, secrets)
+}
+
+const BOLD: Style = Style::new().bold();
+const GREEN: Style = AnsiColor::Green.on_default();
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+const RED: Style = AnsiColor::Red.on_default();
+const MAGENTA: Style = AnsiColor::Magenta.on_default();
+const CYAN: Style = AnsiColor::Cyan.on_default();
+
+fn action_style(a: Action) -> Style {
+    match a {
+        Action::NoOp => Style::new(),
+        Action::Create => GREEN,
+        Action::Update => YELLOW,
+        Action::Replace => MAGENTA,
+        Action::Adopt => CYAN,
+        Action::Delete => RED,
+    }
+}
+
+/// Indent of the lines under a change's heading, and of what nests under a field.
+const DETAIL: &str = "      ";
+const NESTED: &str = "          ";
+
+struct Writer<'a> {
+    out: String,
+    opts: &'a TextOptions,
+}
+
+impl Writer<'_> {
+    fn paint(&self, style: Style, s: &str) -> String {
+        if self.opts.color {
+            format!("{style}{s}{style:#}")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn line(&mut self, s: &str) {
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+
+    /// `label` then `text` wrapped to the width, continuation lines under the text.
+    fn prose(&mut self, label: &str, text: &str) {
+        let text = describe::visible(text);
+        let cont = " ".repeat(label.chars().count());
+        for l in wrap(&text, self.opts.width, label, &cont) {
+            self.line(&l);
+        }
+    }
+
+    fn plan(&mut self, plan: &Plan) {
+        self.header(plan);
+        if plan.has_changes() {
+            self.legend(plan);
+            self.line("");
+            self.line("assistctl will perform the following actions:");
+            for c in plan.actions() {
+                self.line("");
+                self.change(c);
+            }
+        }
+        self.conflicts(plan);
+        self.blockers(plan);
+        self.not_reconciled(plan);
+        self.warnings(plan);
+        self.line("");
+        let summary = if describe::is_in_sync(plan) {
+            describe::no_changes_line(plan)
+        } else {
+            describe::summary_line(&plan.summary)
+        };
+        let summary = self.paint(BOLD, &summary);
+        self.line(&summary);
+        self.line(&describe::api_line(&plan.api_calls));
+    }
+
+    fn header(&mut self, plan: &Plan) {
+        let stack = self.paint(BOLD, &describe::visible(&plan.stack));
+        self.line(&format!("Stack: {stack}"));
+        let regions: Vec<String> = plan.regions.iter().map(|r| describe::visible(r)).collect();
+        let regions = if regions.is_empty() {
+            "(none)".to_string()
+        } else {
+            regions.join(", ")
+        };
+        self.line(&format!("Regions: {regions}"));
+        self.line(&format!(
+            "Plan made {} by assistctl {} (plan format {}).",
+            describe::visible(&plan.created_at),
+            describe::visible(&plan.assistctl_version),
+            plan.format_version
+        ));
+    }
+
+    fn legend(&mut self, plan: &Plan) {
+        self.line("");
+        self.line("Actions are shown with these symbols:");
+        for a in describe::ACTIONS {
+            if plan.actions().any(|c| c.action == a) {
+                let sym = self.paint(action_style(a), &format!("{:>3}", a.symbol()));
+                self.line(&format!("  {sym} {}", describe::label(a)));
+            }
+        }
+    }
+
+    fn change(&mut self, c: &Change) {
+        let style = action_style(c.action);
+        let sym = self.paint(style, &format!("{:>3}", c.action.symbol()));
+        let head = self.paint(
+            style.bold(),
+            &format!(
+                "{} {} in {} {}",
+                describe::kind(c.kind),
+                describe::visible(&c.name),
+                describe::visible(&c.region),
+                c.action.verb()
+            ),
+        );
+        self.line(&format!("{sym} {head}"));
+        if let Some(id) = &c.id {
+            self.line(&format!("{DETAIL}id:     {}", describe::visible(id)));
+        }
+        if let Some(src) = &c.source {
+            self.line(&format!("{DETAIL}source: {}", describe::visible(src)));
+        }
+        for (i, r) in c.reasons.iter().enumerate() {
+            let label = if i == 0 { "why:    " } else { "        " };
+            self.prose(&format!("{DETAIL}{label}"), r);
+        }
+        match c.action {
+            Action::Create => self.created(c),
+            Action::Delete | Action::NoOp => {}
+            Action::Update | Action::Replace | Action::Adopt => {
+                for f in &c.fields {
+                    self.field(c, f);
+                }
+            }
+        }
+    }
+
+    fn symbol(&self, s: &str) -> String {
+        let style = match s {
+            "+" => GREEN,
+            "-" => RED,
+            _ => YELLOW,
+        };
+        self.paint(style, s)
+    }
+
+    fn created(&mut self, c: &Change) {
+        let Some(d) = &c.desired else { return };
+        let plus = self.symbol("+");
+        for (field, value) in describe::create_fields(d) {
+            self.line(&format!(
+                "{DETAIL}{plus} {field}: {}",
+                value_text(field, &value)
+            ));
+        }
+        if !d.tags.is_empty() {
+            self.line(&format!("{DETAIL}{plus} tags:"));
+            for (k, v) in &d.tags {
+                self.line(&format!("{NESTED}{plus} {}: {v:?}", describe::visible(k)));
+            }
+        }
+        if d.content.is_empty() {
+            self.line(&format!("{DETAIL}{plus} content: \"\""));
+        } else {
+            self.line(&format!("{DETAIL}{plus} content:"));
+            self.script(&script::added(&d.content));
+        }
+    }
+
+    fn field(&mut self, c: &Change, f: &FieldDiff) {
+        let tilde = self.symbol("~");
+        let forces = if f.forces_replace {
+            " (forces replacement)"
+        } else {
+            ""
+        };
+        let name = describe::visible(&f.field);
+        match f.field.as_str() {
+            "content" => {
+                self.line(&format!("{DETAIL}{tilde} content{forces}:"));
+                let lines = script::diff(
+                    c.id.as_deref(),
+                    f.before.as_deref().unwrap_or_default(),
+                    f.after.as_deref().unwrap_or_default(),
+                );
+                self.script(&lines);
+            }
+            "tags" => {
+                self.line(&format!("{DETAIL}{tilde} tags{forces}:"));
+                for t in describe::tag_changes(c, f.before.as_deref(), f.after.as_deref()) {
+                    let l = match t {
+                        TagChange::Added { key, value } => {
+                            format!(
+                                "{} {}: {value:?}",
+                                self.symbol("+"),
+                                describe::visible(&key)
+                            )
+                        }
+                        TagChange::Changed { key, before, after } => format!(
+                            "{tilde} {}: {before:?} -> {after:?}",
+                            describe::visible(&key)
+                        ),
+                        TagChange::Removed { key, value } => {
+                            format!(
+                                "{} {}: {value:?}",
+                                self.symbol("-"),
+                                describe::visible(&key)
+                            )
+                        }
+                    };
+                    self.line(&format!("{NESTED}{l}"));
+                }
+            }
+            field => {
+                let before = f
+                    .before
+                    .as_deref()
+                    .map_or("(none)".into(), |v| value_text(field, v));
+                let after = f
+                    .after
+                    .as_deref()
+                    .map_or("(none)".into(), |v| value_text(field, v));
+                self.line(&format!(
+                    "{DETAIL}{tilde} {name}: {before} -> {after}{forces}"
+                ));
+            }
+        }
+    }
+
+    fn script(&mut self, lines: &[script::Line]) {
+        for l in lines {
+            let style = match l.kind {
+                LineKind::Header => BOLD,
+                LineKind::Hunk => CYAN,
+                LineKind::Added => GREEN,
+                LineKind::Removed => RED,
+                LineKind::Context | LineKind::Note => Style::new(),
+            };
+            let text = if style == Style::new() {
+                l.text.clone()
+            } else {
+                self.paint(style, &l.text)
+            };
+            self.line(&format!("{NESTED}{text}"));
+        }
+    }
+
+    fn conflicts(&mut self, plan: &Plan) {
+        if plan.conflicts.is_empty() {
+            return;
+        }
+        self.line("");
+        let title = self.paint(
+            RED.bold(),
+            "Conflicts: apply will not run until these are resolved.",
+        );
+        self.line(&title);
+        for k in &plan.conflicts {
+            self.line("");
+            let bang = self.paint(RED.bold(), "  !");
+            self.line(&format!(
+                "{bang} {} {} in {} ({})",
+                describe::kind(k.kind),
+                describe::visible(&k.name),
+                describe::visible(&k.region),
+                describe::visible(&k.id)
+            ));
+            if let Some(src) = &k.source {
+                self.line(&format!("{DETAIL}source:  {}", describe::visible(src)));
+            }
+            self.prose(&format!("{DETAIL}problem: "), &k.message);
+            self.prose(&format!("{DETAIL}hint:    "), &k.hint);
+        }
+    }
+
+    fn blockers(&mut self, plan: &Plan) {
+        if plan.blockers.is_empty() {
+            return;
+        }
+        self.line("");
+        let title = self.paint(RED.bold(), "Blockers: apply will refuse this plan because");
+        self.line(&title);
+        for b in &plan.blockers {
+            self.prose("  - ", b);
+        }
+    }
+
+    fn not_reconciled(&mut self, plan: &Plan) {
+        if plan.not_reconciled.is_empty() {
+            return;
+        }
+        self.line("");
+        let title = self.paint(BOLD, "Not reconciled yet:");
+        self.line(&title);
+        self.prose(
+            "  ",
+            "This version of assistctl does not plan or apply these documents; apply leaves them alone.",
+        );
+        for n in &plan.not_reconciled {
+            self.line(&format!(
+                "  - {} {} ({})",
+                describe::visible(&n.kind),
+                describe::visible(&n.name),
+                describe::visible(&n.source)
+            ));
+        }
+    }
+
+    fn warnings(&mut self, plan: &Plan) {
+        if plan.warnings.is_empty() {
+            return;
+        }
+        self.line("");
+        let title = self.paint(YELLOW.bold(), "Warnings:");
+        self.line(&title);
+        for w in &plan.warnings {
+            self.prose("  - ", w);
+        }
+    }
+}
+
+/// A field's value as the plan shows it: numbers and booleans bare, text quoted with
+/// escapes (so an empty value or trailing space is visible).
+fn value_text(field: &str, v: &str) -> String {
+    if describe::is_scalar(field) {
+        describe::visible(v)
+    } else {
+        format!("{v:?}")
+    }
+}
+
+/// Greedy word wrap; a word longer than the line stays whole on its own line.
+fn wrap(text: &str, width: usize, first: &str, cont: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = first.to_string();
+    let mut cur_len = first.chars().count();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let n = word.chars().count();
+        if !empty && width > 0 && cur_len + 1 + n > width {
+            lines.push(std::mem::replace(&mut cur, cont.to_string()));
+            cur_len = cont.chars().count();
+            empty = true;
+        }
+        if !empty {
+            cur.push(' ');
+            cur_len += 1;
+        }
+        cur.push_str(word);
+        cur_len += n;
+        empty = false;
+    }
+    lines.push(cur);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn prose_wraps_under_its_label() {
+        assert_eq!(
+            wrap("one two three four", 14, "why: ", "     "),
+            ["why: one two", "     three", "     four"]
+        );
+        assert_eq!(wrap("a b", 0, "> ", "  "), ["> a b"]);
+        assert_eq!(wrap("", 10, "x: ", "   "), ["x: "]);
+    }
+}

@@ -1,0 +1,99 @@
+//! A fresh emulator per test: the real binary on an ephemeral loopback port, killed on drop.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+pub const AK: &str = "LTAIlocalemulator";
+pub const SECRET: &str = "local-emulator-secret";
+
+pub struct Emu {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Emu {
+    pub fn start(extra: &[&str]) -> Emu {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_assistctl"))
+            .args([
+                "emulator",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--ephemeral",
+            ])
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn the emulator");
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                sink.clear();
+            }
+        });
+        let endpoint = line
+            .trim()
+            .split_once("listening on ")
+            .map(|(_, a)| a.to_string())
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        Emu { child, endpoint }
+    }
+
+    /// `assistctl ARGS` pointed at this emulator, in `dir`, with credentials in the
+    /// environment and nothing of the real user's configuration.
+    pub fn cmd(&self, dir: &Path) -> Command {
+        let mut c = super::bin();
+        c.current_dir(dir)
+            .env("HOME", dir)
+            .env("ALIBABA_CLOUD_ECS_ENDPOINT", &self.endpoint)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", AK)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+            .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+            .env_remove("ALIBABA_CLOUD_PROFILE")
+            .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
+            .env_remove("ALIBABA_CLOUD_ROLE_ARN")
+            .env_remove("ALIBABA_CLOUD_CREDENTIALS_URI");
+        c
+    }
+
+    /// The Prometheus counter of requests for `action`, summed over statuses.
+    pub fn requests(&self, action: &str) -> u64 {
+        let text = http_get(&format!("{}/metrics", self.endpoint));
+        text.lines()
+            .filter(|l| {
+                l.contains(&format!("action=\"{action}\""))
+                    && l.starts_with("assistctl_emulator_requests_total")
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    }
+}
+
+impl Drop for Emu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP GET on loopback, enough for /metrics.
+fn http_get(url: &str) -> String {
+    {
+        use std::io::{Read, Write};
+        let rest = url.strip_prefix("http://").expect("http url");
+        let (host, path) = rest.split_once('/').map_or((rest, "/"), |(h, p)| (h, p));
+        let mut s = std::net::TcpStream::connect(host).expect("connect");
+        write!(s, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out.split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,531 @@
+//! plan / apply / import through the binary against a fresh emulator: one test per
+//! transition, the exit codes, stale plans, drift, partial failure and races.
+
+mod common;
+
+use std::process::Output;
+
+use common::emu::Emu;
+use common::{Fixture, text};
+use serde_json::Value;
+
+const STACK: &str = "apiVersion: assistctl/v1\nkind: Stack\nmetadata: { name: shop }\nspec:\n  region: cn-hangzhou\n  tags: { team: sre }\n";
+
+fn command(name: &str, body: &str) -> String {
+    format!(
+        "---\napiVersion: assistctl/v1\nkind: Command\nmetadata: {{ name: {name} }}\nspec:\n{body}"
+    )
+}
+
+const HELLO: &str = "  type: shell\n  timeout: 30\n  content: |\n    echo hello\n";
+
+fn set(docs: &[String]) -> Fixture {
+    let f = Fixture::new();
+    f.write("stack.yaml", STACK);
+    f.write("commands.yaml", docs.join("\n"));
+    f
+}
+
+fn run(emu: &Emu, f: &Fixture, args: &[&str]) -> Output {
+    emu.cmd(f.path())
+        .args(args)
+        .output()
+        .expect("run assistctl")
+}
+
+fn plan_json(emu: &Emu, f: &Fixture) -> Value {
+    let out = run(
+        emu,
+        f,
+        &["plan", "--format", "json", "--max-attempts", "10", "."],
+    );
+    assert!(
+        out.status.code().is_some_and(|c| c != 101),
+        "{}",
+        text(&out)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
+}
+
+fn actions(plan: &Value) -> Vec<(String, String)> {
+    plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] != "noOp")
+        .map(|c| {
+            (
+                c["action"].as_str().unwrap().to_string(),
+                c["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn act(a: &str, n: &str) -> (String, String) {
+    (a.to_string(), n.to_string())
+}
+
+#[track_caller]
+fn apply(emu: &Emu, f: &Fixture) -> String {
+    let out = run(emu, f, &["apply", "--auto-approve", "."]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    t
+}
+
+#[test]
+fn create_then_no_op_with_detailed_exit_codes() {
+    let emu = Emu::start(&[]);
+    let f = set(&[command("hello", HELLO)]);
+    let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("hello"), "{}", text(&out));
+    let t = apply(&emu, &f);
+    assert!(t.contains("Apply complete: 1 changes applied"), "{t}");
+    let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "second plan must be empty: {}",
+        text(&out)
+    );
+    let p = plan_json(&emu, &f);
+    assert_eq!(p["summary"]["unchanged"], 1);
+    // The created command carries the ownership and stack tags.
+    let c = &p["changes"][0]["live"];
+    assert_eq!(c["tags"]["assistctl:stack"], "shop");
+    assert_eq!(c["tags"]["assistctl:name"], "hello");
+    assert_eq!(c["tags"]["team"], "sre");
+}
+
+#[test]
+fn error_exit_code_is_1() {
+    let emu = Emu::start(&[]);
+    let f = set(&[command("bad", "  type: shell\n  content: echo {{x}}\n")]);
+    let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("undeclared-parameter"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn each_mutable_field_updates_in_place() {
+    let emu = Emu::start(&[]);
+    let f = set(&[command("c", HELLO)]);
+    apply(&emu, &f);
+    let id = plan_json(&emu, &f)["changes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let head = "---\napiVersion: assistctl/v1\nkind: Command\nmetadata: { name: c, description: says hello }\nspec:\n  type: shell\n  content: |\n    echo hello\n";
+    let launcher = "  launcher: 'bash {{ACS::ScriptFileName}}'\n";
+    let edits = [
+        ("description", format!("{head}  timeout: 30\n")),
+        (
+            "workingDir",
+            format!("{head}  timeout: 30\n  workingDir: /home\n"),
+        ),
+        (
+            "timeout",
+            format!("{head}  timeout: 45\n  workingDir: /home\n"),
+        ),
+        (
+            "launcher",
+            format!("{head}  timeout: 45\n  workingDir: /home\n{launcher}"),
+        ),
+        (
+            "tags",
+            format!(
+                "{head}  timeout: 45\n  workingDir: /home\n{launcher}  tags: {{ tier: gold }}\n"
+            ),
+        ),
+    ];
+    for (field, doc) in edits {
+        f.write("commands.yaml", &doc);
+        let p = plan_json(&emu, &f);
+        assert_eq!(actions(&p), vec![act("update", "c")], "{field}: {p}");
+        let fields: Vec<&str> = p["changes"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, vec![field], "{p}");
+        apply(&emu, &f);
+        let p = plan_json(&emu, &f);
+        assert_eq!(actions(&p), vec![], "{field} converged: {p}");
+        assert_eq!(
+            p["changes"][0]["id"],
+            id.as_str(),
+            "updated in place, same id"
+        );
+    }
+    // Removing the tag untags it.
+    f.write(
+        "commands.yaml",
+        format!("{head}  timeout: 45\n  workingDir: /home\n{launcher}"),
+    );
+    assert_eq!(actions(&plan_json(&emu, &f)), vec![act("update", "c")]);
+    apply(&emu, &f);
+    let p = plan_json(&emu, &f);
+    assert!(p["changes"][0]["live"]["tags"].get("tier").is_none(), "{p}");
+}
+
+#[test]
+fn each_immutable_field_replaces() {
+    let emu = Emu::start(&[]);
+    let f = set(&[command("c", HELLO)]);
+    apply(&emu, &f);
+    let causes = [
+        (
+            "content",
+            command(
+                "c",
+                "  type: shell\n  timeout: 30\n  content: |\n    echo goodbye\n",
+            ),
+        ),
+        (
+            "type",
+            command(
+                "c",
+                "  type: python\n  timeout: 30\n  content: |\n    echo goodbye\n",
+            ),
+        ),
+        (
+            "enableParameter",
+            command(
+                "c",
+                "  type: python\n  timeout: 30\n  enableParameter: true\n  content: |\n    echo goodbye\n",
+            ),
+        ),
+        (
+            "resourceGroupId",
+            command(
+                "c",
+                "  type: python\n  timeout: 30\n  enableParameter: true\n  resourceGroupId: rg-acfmops000000001\n  content: |\n    echo goodbye\n",
+            ),
+        ),
+    ];
+    for (field, doc) in causes {
+        let before = plan_json(&emu, &f)["changes"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        f.write("commands.yaml", &doc);
+        let p = plan_json(&emu, &f);
+        assert_eq!(actions(&p), vec![act("replace", "c")], "{field}: {p}");
+        let change = &p["changes"][0];
+        assert!(
+            change["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["field"] == field && x["forcesReplace"] == true),
+            "{p}"
+        );
+        let t = apply(&emu, &f);
+        assert!(t.contains("replaced"), "{t}");
+        let p = plan_json(&emu, &f);
+        assert_eq!(actions(&p), vec![], "{field} converged: {p}");
+        let after = p["changes"][0]["id"].as_str().unwrap();
+        assert_ne!(after, before, "{field}: a replace makes a new command");
+        assert_eq!(
+            p["changes"].as_array().unwrap().len(),
+            1,
+            "the old command is deleted: {p}"
+        );
+    }
+    // The text plan shows the script as a unified diff, not base64.
+    f.write("commands.yaml", command("c", "  type: python\n  timeout: 30\n  enableParameter: true\n  resourceGroupId: rg-acfmops000000001\n  content: |\n    echo farewell\n"));
+    let out = run(&emu, &f, &["plan", "."]);
+    let t = text(&out);
+    assert!(
+        t.contains("-echo goodbye") && t.contains("+echo farewell"),
+        "{t}"
+    );
+}
+
+#[test]
+fn removed_document_is_pruned_and_empty_set_is_refused() {
+    let emu = Emu::start(&[]);
+    let f = set(&[command("a", HELLO), command("b", HELLO)]);
+    apply(&emu, &f);
+    f.write("commands.yaml", command("a", HELLO));
+    assert_eq!(actions(&plan_json(&emu, &f)), vec![act("delete", "b")]);
+    apply(&emu, &f);
+    assert_eq!(actions(&plan_json(&emu, &f)), vec![]);
+    // Declared again unchanged: the service remembers the first ClientToken and returns
+    // the deleted command, which apply notices and creates anew.
+    f.write(
+        "commands.yaml",
+        [command("a", HELLO), command("b", HELLO)].join("\n"),
+    );
+    assert_eq!(actions(&plan_json(&emu, &f)), vec![act("create", "b")]);
+    apply(&emu, &f);
+    assert_eq!(actions(&plan_json(&emu, &f)), vec![], "b exists again");
+    f.write("commands.yaml", command("a", HELLO));
+    apply(&emu, &f);
+    // No command documents at all: deleting everything needs --allow-empty.
+    f.write("commands.yaml", "");
+    std::fs::remove_file(f.path().join("commands.yaml")).unwrap();
+    let out = run(&emu, &f, &["apply", "--auto-approve", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("--allow-empty"), "{}", text(&out));
+    let out = run(&emu, &f, &["apply", "--auto-approve", "--allow-empty", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(plan_json(&emu, &f)["changes"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn target_limits_the_plan() {
+    let emu = Emu::start(&[]);
+    let f = set(&[command("a", HELLO), command("b", HELLO)]);
+    let out = run(&emu, &f, &["apply", "--auto-approve", "--target", "a", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(actions(&plan_json(&emu, &f)), vec![act("create", "b")]);
+}
+
+#[test]
+fn apply_refuses_without_a_terminal_or_auto_approve() {
+    let emu = Emu::start(&[]);
+    let f = set(&[command("a", HELLO)]);
+    let out = run(&emu, &f, &["apply", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("--auto-approve"), "{}", text(&out));
+    assert_eq!(
+        actions(&plan_json(&emu, &f)),
+        vec![act("create", "a")],
+        "nothing was applied"
+    );
+}
+
+#[test]
+fn saved_plan_applies_and_a_stale_one_is_refused() {
+    let emu = Emu::start(&[]);
+    let f = set(&[command("a", HELLO)]);
+    let out = run(&emu, &f, &["plan", "--out", "plan.json", "."]);
+    assert!(out.status.success(), "{}", text(&out));
+    // The manifests change after the plan was made.
+    f.write(
+        "commands.yaml",
+        command(
+            "a",
+            "  type: shell\n  timeout: 40\n  content: |\n    echo hello\n",
+        ),
+    );
+    let out = run(&emu, &f, &["apply", "--plan", "plan.json", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("stale: the manifests changed"),
+        "{}",
+        text(&out)
+    );
+    // The cloud changes after the plan was made.
+    let out = run(&emu, &f, &["plan", "--out", "plan.json", "."]);
+    assert!(out.status.success());
+    let other = set(&[command("zzz", HELLO)]);
+    other.write("stack.yaml", STACK);
+    apply(&emu, &other);
+    let out = run(&emu, &f, &["apply", "--plan", "plan.json", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("stale: the commands in the cloud changed"),
+        "{}",
+        text(&out)
+    );
+    // A fresh saved plan applies without a prompt.
+    let out = run(&emu, &f, &["plan", "--out", "plan.json", "."]);
+    assert!(out.status.success());
+    let out = run(&emu, &f, &["apply", "--plan", "plan.json", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(actions(&plan_json(&emu, &f)), vec![]);
+}
+
+#[test]
+fn unowned_command_with_the_same_name_conflicts_and_import_adopts_it() {
+    let emu = Emu::start(&[]);
+    // Someone created `legacy` by hand: a stack without it creates it, then we strip tags.
+    let manual = set(&[command("legacy", HELLO)]);
+    manual.write(
+        "stack.yaml",
+        STACK
+            .replace("shop", "handmade")
+            .replace("  tags: { team: sre }\n", ""),
+    );
+    apply(&emu, &manual);
+    let id = plan_json(&emu, &manual)["changes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sdk = common::sdk::Sdk::new(&emu);
+    sdk.run(&format!("untag {id} assistctl:stack assistctl:name"));
+
+    let f = set(&[command("legacy", HELLO)]);
+    let out = run(&emu, &f, &["plan", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("assistctl import --id {id}")),
+        "{}",
+        text(&out)
+    );
+
+    let out = run(
+        &emu,
+        &f,
+        &[
+            "import",
+            "--region",
+            "cn-hangzhou",
+            "--id",
+            &id,
+            "--out",
+            "imported",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    std::fs::remove_file(f.path().join("commands.yaml")).unwrap();
+    let p = plan_json(&emu, &f);
+    assert_eq!(actions(&p), vec![act("adopt", "legacy")], "{p}");
+    let t = apply(&emu, &f);
+    assert!(t.contains("adopted"), "{t}");
+    let p = plan_json(&emu, &f);
+    assert_eq!(actions(&p), vec![], "{p}");
+    assert_eq!(p["changes"][0]["id"], id.as_str(), "adopted, not recreated");
+}
+
+#[test]
+fn console_edit_is_drift_and_apply_repairs_it() {
+    let emu = Emu::start(&[]);
+    let f = set(&[command("c", HELLO)]);
+    apply(&emu, &f);
+    let id = plan_json(&emu, &f)["changes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    common::sdk::Sdk::new(&emu).run(&format!(
+        "modify {id} Timeout=99 Description=edited-in-console Name=renamed-in-console"
+    ));
+    let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
+    assert_eq!(out.status.code(), Some(2), "drift: {}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("99") && t.contains("renamed-in-console"), "{t}");
+    let p = plan_json(&emu, &f);
+    let fields: Vec<&str> = p["changes"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .collect();
+    // Clearing the description takes a replace, which also restores the rest.
+    assert_eq!(fields, vec!["name", "description", "timeout"], "{p}");
+    assert_eq!(p["changes"][0]["action"], "replace", "{p}");
+    apply(&emu, &f);
+    let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
+    assert_eq!(out.status.code(), Some(0), "repaired: {}", text(&out));
+    // A rename alone is put back in place, keeping the command.
+    let id = plan_json(&emu, &f)["changes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    common::sdk::Sdk::new(&emu).run(&format!("modify {id} Name=renamed Timeout=31"));
+    let p = plan_json(&emu, &f);
+    assert_eq!(actions(&p), vec![act("update", "c")], "{p}");
+    apply(&emu, &f);
+    let p = plan_json(&emu, &f);
+    assert_eq!(actions(&p), vec![]);
+    assert_eq!(p["changes"][0]["id"], id.as_str());
+    assert_eq!(p["changes"][0]["live"]["name"], "c");
+}
+
+#[test]
+fn partial_failure_reports_codes_and_the_next_apply_converges() {
+    // One in four requests fails before it changes anything; apply makes one attempt per
+    // call, so some changes fail while the others go through.
+    let emu = Emu::start(&["--fail-rate", "0.25", "--seed", "7"]);
+    let docs: Vec<String> = (0..12).map(|i| command(&format!("c{i}"), HELLO)).collect();
+    let f = set(&docs);
+    let mut partial = false;
+    for _ in 0..20 {
+        let out = run(
+            &emu,
+            &f,
+            &["apply", "--auto-approve", "--max-attempts", "1", "."],
+        );
+        let t = text(&out);
+        if t.contains("Apply incomplete") {
+            partial = true;
+            assert_eq!(out.status.code(), Some(1), "{t}");
+            assert!(
+                t.contains("request id")
+                    && (t.contains("InternalError") || t.contains("ServiceUnavailable")),
+                "{t}"
+            );
+        }
+        // With retries on, a plan sees through the injected faults.
+        let check = run(
+            &emu,
+            &f,
+            &["plan", "--detailed-exitcode", "--max-attempts", "10", "."],
+        );
+        if check.status.code() == Some(0) {
+            assert!(partial, "fault injection never made an apply fail part-way");
+            let p = plan_json(&emu, &f);
+            assert_eq!(
+                p["summary"]["unchanged"], 12,
+                "one command per document: {p}"
+            );
+            return;
+        }
+    }
+    panic!("apply did not converge in 20 attempts");
+}
+
+#[test]
+fn two_applies_at_once_create_no_duplicates() {
+    let emu = Emu::start(&["--latency-ms", "50"]);
+    let docs: Vec<String> = (0..6).map(|i| command(&format!("c{i}"), HELLO)).collect();
+    let f = set(&docs);
+    let a = emu
+        .cmd(f.path())
+        .args(["apply", "--auto-approve", "."])
+        .spawn()
+        .unwrap();
+    let b = emu
+        .cmd(f.path())
+        .args(["apply", "--auto-approve", "."])
+        .spawn()
+        .unwrap();
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(
+        a.status.success() && b.status.success(),
+        "{} {}",
+        text(&a),
+        text(&b)
+    );
+    let p = plan_json(&emu, &f);
+    assert_eq!(actions(&p), vec![], "{p}");
+    assert_eq!(
+        p["changes"].as_array().unwrap().len(),
+        6,
+        "exactly one command per document: {p}"
+    );
+}
+
+#[test]
+fn plan_reads_with_list_calls_not_one_describe_per_command() {
+    let emu = Emu::start(&[]);
+    let docs: Vec<String> = (0..120)
+        .map(|i| command(&format!("c{i:03}"), HELLO))
+        .collect();
+    let f = set(&docs);
+    apply(&emu, &f);
+    let before = emu.requests("DescribeCommands");
+    let p = plan_json(&emu, &f);
+    let reads = emu.requests("DescribeCommands") - before;
+    assert_eq!(reads, 3, "120 commands in pages of 50: {p}");
+    assert_eq!(p["apiCalls"]["reads"], 3);
+}

@@ -1,0 +1,410 @@
+//! The three plan formats on one hand-built plan with every kind of change, and on a
+//! plan with nothing to do. Snapshots are reviewed by eye: they are the output users see.
+
+use std::collections::BTreeMap;
+
+use assistctl::reconcile::model::{CommandState, TAG_NAME, TAG_STACK};
+use assistctl::reconcile::plan::{
+    Action, ApiCalls, Change, Conflict, FieldDiff, NotReconciled, PLAN_FORMAT_VERSION, Plan,
+    ResourceKind, Summary,
+};
+use assistctl::render::{self, Secrets, json, markdown, text};
+
+const STACK: &str = "ops-commands";
+
+fn tags(name: &str, extra: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut t: BTreeMap<String, String> = extra
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    t.insert(TAG_STACK.into(), STACK.into());
+    t.insert(TAG_NAME.into(), name.into());
+    t
+}
+
+fn state(name: &str, content: &str) -> CommandState {
+    CommandState {
+        name: name.into(),
+        description: String::new(),
+        command_type: "RunShellScript".into(),
+        content: content.into(),
+        working_dir: String::new(),
+        timeout: 60,
+        enable_parameter: false,
+        launcher: String::new(),
+        resource_group_id: String::new(),
+        tags: tags(name, &[]),
+    }
+}
+
+fn field(name: &str, before: &str, after: &str, forces_replace: bool) -> FieldDiff {
+    FieldDiff {
+        field: name.into(),
+        before: Some(before.into()),
+        after: Some(after.into()),
+        forces_replace,
+    }
+}
+
+fn tags_text(t: &BTreeMap<String, String>) -> String {
+    t.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn change(action: Action, region: &str, name: &str, id: Option<&str>) -> Change {
+    Change {
+        kind: ResourceKind::Command,
+        action,
+        region: region.into(),
+        name: name.into(),
+        id: id.map(Into::into),
+        source: Some(format!("commands/{name}.yaml:3")),
+        reasons: Vec::new(),
+        fields: Vec::new(),
+        desired: None,
+        live: None,
+        client_token: None,
+        writes: 0,
+    }
+}
+
+const DEPLOY_LIVE: &str = "#!/bin/bash\nset -euo pipefail\ncd /srv/app\ngit fetch --all\ngit checkout {{version}}\nsystemctl stop app\ncp -r build/* /opt/app/\nsystemctl start app\nsleep 5\ncurl -fsS http://127.0.0.1:8080/health\necho done\n";
+const DEPLOY_WANT: &str = "#!/bin/bash\nset -euo pipefail\ncd /srv/app\ngit fetch --all\ngit checkout {{version}}\nsystemctl stop app\nrsync -a --delete build/ /opt/app/\nsystemctl start app\nsleep 5\ncurl -fsS --retry 3 http://127.0.0.1:8080/health\necho done\n";
+
+fn full_plan() -> Plan {
+    let hz = "cn-hangzhou";
+    let sh = "cn-shanghai";
+
+    let mut unchanged = change(Action::NoOp, hz, "healthcheck", Some("c-hz0001"));
+    unchanged.desired = Some(state("healthcheck", "curl -fsS localhost\n"));
+    unchanged.live = unchanged.desired.clone();
+
+    let mut create = change(Action::Create, hz, "backup-app-data", None);
+    let mut want = state(
+        "backup-app-data",
+        "#!/bin/sh\n# archive {{file}} to /backup\ntar czf /backup/$(date +%F).tgz {{file}}\n",
+    );
+    want.description = "Archive a file to /backup".into();
+    want.working_dir = "/home".into();
+    want.enable_parameter = true;
+    want.tags = tags("backup-app-data", &[("team", "ops")]);
+    create.reasons = vec!["no command of this document exists yet".into()];
+    create.desired = Some(want);
+    create.client_token = Some("assistctl-0123456789abcdef0123456789abcdef01234567".into());
+    create.writes = 1;
+
+    let mut update = change(Action::Update, hz, "rotate-logs", Some("c-hz0002"));
+    let mut live = state("rotate-logs", "logrotate -f /etc/logrotate.conf\n");
+    live.description = "Rotate logs".into();
+    live.timeout = 30;
+    live.tags = tags("rotate-logs", &[("team", "ops"), ("legacy", "yes")]);
+    let mut want = live.clone();
+    want.description = "Rotate and compress logs".into();
+    want.timeout = 60;
+    want.tags = tags("rotate-logs", &[("team", "platform"), ("owner", "sre")]);
+    update.reasons = vec!["description, timeout, tags changed".into()];
+    update.fields = vec![
+        field("description", &live.description, &want.description, false),
+        field("timeout", "30", "60", false),
+        field(
+            "tags",
+            &tags_text(&live.tags),
+            &tags_text(&want.tags),
+            false,
+        ),
+    ];
+    update.desired = Some(want);
+    update.live = Some(live);
+    update.writes = 3;
+
+    let mut replace = change(Action::Replace, sh, "deploy-app", Some("c-sh0003"));
+    let mut live = state("deploy-app", DEPLOY_LIVE);
+    live.enable_parameter = true;
+    let mut want = live.clone();
+    want.content = DEPLOY_WANT.into();
+    replace.reasons =
+        vec!["the script changed, and ModifyCommand cannot change a command's content".into()];
+    replace.fields = vec![field("content", DEPLOY_LIVE, DEPLOY_WANT, true)];
+    replace.desired = Some(want);
+    replace.live = Some(live);
+    replace.client_token = Some("assistctl-89abcdef0123456789abcdef0123456789abcdef".into());
+    replace.writes = 2;
+
+    let mut adopt = change(Action::Adopt, hz, "legacy-cleanup", Some("c-hz0004"));
+    let mut live = state("legacy-cleanup", "find /tmp -mtime +7 -delete\n");
+    live.tags = BTreeMap::from([("owner".to_string(), "ops".to_string())]);
+    live.description = "clean tmp".into();
+    let mut want = state("legacy-cleanup", "find /tmp -mtime +7 -delete\n");
+    want.description = "Remove week-old files from /tmp".into();
+    want.tags = tags("legacy-cleanup", &[("owner", "ops")]);
+    adopt.reasons = vec![
+        "`import` marked c-hz0004 for adoption; it is tagged as the stack's, not recreated".into(),
+    ];
+    adopt.fields = vec![
+        field("description", &live.description, &want.description, false),
+        field(
+            "tags",
+            &tags_text(&live.tags),
+            &tags_text(&want.tags),
+            false,
+        ),
+    ];
+    adopt.desired = Some(want);
+    adopt.live = Some(live);
+    adopt.writes = 2;
+
+    let mut delete = change(Action::Delete, sh, "old-report", Some("c-sh0005"));
+    delete.source = None;
+    delete.reasons = vec!["its document is gone from the manifests".into()];
+    delete.live = Some(state("old-report", "echo report\n"));
+    delete.writes = 1;
+
+    let changes = vec![unchanged, create, update, replace, adopt, delete];
+    let conflicts = vec![Conflict {
+        kind: ResourceKind::Command,
+        region: hz.into(),
+        name: "db-vacuum".into(),
+        id: "c-hz0009".into(),
+        source: Some("commands/db-vacuum.yaml:3".into()),
+        message: "an unowned command named `db-vacuum` already exists (c-hz0009)".into(),
+        hint: "adopt it with `assistctl import --id c-hz0009 --out DIR` and apply, or rename the document".into(),
+    }];
+    let writes = changes.iter().map(|c| u64::from(c.writes)).sum();
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        assistctl_version: "0.1.0".into(),
+        created_at: "2026-05-01T02:00:00Z".into(),
+        stack: STACK.into(),
+        regions: vec![hz.into(), sh.into()],
+        manifest_digest: format!("sha256:{}", "9f2c".repeat(16)),
+        live_digest: format!("sha256:{}", "41ab".repeat(16)),
+        summary: Summary::of(&changes, conflicts.len()),
+        changes,
+        conflicts,
+        not_reconciled: vec![
+            NotReconciled {
+                kind: "Invocation".into(),
+                name: "nightly-backup".into(),
+                source: "invocations/nightly.yaml:1".into(),
+            },
+            NotReconciled {
+                kind: "Invocation".into(),
+                name: "deploy-canary".into(),
+                source: "invocations/deploy.yaml:9".into(),
+            },
+        ],
+        warnings: vec![
+            "command `deploy-app` runs as root with a timeout of 60 s; long deploys may be cut off"
+                .into(),
+            "region cn-hangzhou will use 460 of its 500 commands quota".into(),
+        ],
+        blockers: vec![
+            "region cn-shanghai has 500 commands and its quota (max-axt-command-count) is 500; this apply would need 501 at its peak (1 created before 1 are deleted)".into(),
+        ],
+        api_calls: ApiCalls { reads: 4, writes },
+    }
+}
+
+fn in_sync_plan() -> Plan {
+    let mut a = change(Action::NoOp, "cn-hangzhou", "healthcheck", Some("c-hz0001"));
+    a.desired = Some(state("healthcheck", "curl -fsS localhost\n"));
+    a.live = a.desired.clone();
+    let mut b = a.clone();
+    b.name = "rotate-logs".into();
+    b.id = Some("c-hz0002".into());
+    let changes = vec![a, b];
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        assistctl_version: "0.1.0".into(),
+        created_at: "2026-05-01T02:00:00Z".into(),
+        stack: STACK.into(),
+        regions: vec!["cn-hangzhou".into()],
+        manifest_digest: format!("sha256:{}", "9f2c".repeat(16)),
+        live_digest: format!("sha256:{}", "41ab".repeat(16)),
+        summary: Summary::of(&changes, 0),
+        changes,
+        conflicts: Vec::new(),
+        not_reconciled: Vec::new(),
+        warnings: Vec::new(),
+        blockers: Vec::new(),
+        api_calls: ApiCalls {
+            reads: 2,
+            writes: 0,
+        },
+    }
+}
+
+fn plain() -> text::TextOptions {
+    text::TextOptions {
+        color: false,
+        width: 100,
+    }
+}
+
+#[test]
+fn text_of_every_kind_of_change() {
+    insta::assert_snapshot!("text_full", text::render(&full_plan(), &plain()));
+}
+
+#[test]
+fn text_of_a_plan_in_sync() {
+    let out = text::render(&in_sync_plan(), &plain());
+    assert!(out.contains("No changes. The stack matches the manifests (2 commands checked)."));
+    insta::assert_snapshot!("text_in_sync", out);
+}
+
+#[test]
+fn markdown_of_every_kind_of_change() {
+    insta::assert_snapshot!("markdown_full", markdown::render(&full_plan()));
+}
+
+#[test]
+fn markdown_of_a_plan_in_sync() {
+    insta::assert_snapshot!("markdown_in_sync", markdown::render(&in_sync_plan()));
+}
+
+#[test]
+fn json_of_every_kind_of_change_reads_back_as_the_same_plan() {
+    let plan = full_plan();
+    let out = json::render(&plan);
+    let back: Plan = serde_json::from_str(&out).expect("the JSON plan parses");
+    assert_eq!(back, plan);
+    insta::assert_snapshot!("json_full", out);
+}
+
+#[test]
+fn json_of_a_plan_in_sync() {
+    let plan = in_sync_plan();
+    let out = json::render(&plan);
+    assert_eq!(serde_json::from_str::<Plan>(&out).unwrap(), plan);
+    insta::assert_snapshot!("json_in_sync", out);
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let plan = full_plan();
+    let plain_out = text::render(&plan, &plain());
+    assert!(!plain_out.contains('\x1b'), "escape codes without color");
+    let coloured = text::render(
+        &plan,
+        &text::TextOptions {
+            color: true,
+            width: 100,
+        },
+    );
+    // green +, yellow ~, magenta -/+, cyan <=, red -
+    for (code, symbol) in [
+        ("\x1b[32m", "  +"),
+        ("\x1b[33m", "  ~"),
+        ("\x1b[35m", "-/+"),
+        ("\x1b[36m", " <="),
+        ("\x1b[31m", "  -"),
+    ] {
+        assert!(
+            coloured.contains(&format!("{code}{symbol}\x1b[0m")),
+            "{symbol:?} not coloured {code:?}"
+        );
+    }
+    assert!(!markdown::render(&plan).contains('\x1b'));
+    assert!(!json::render(&plan).contains('\x1b'));
+}
+
+#[test]
+fn known_secrets_never_reach_any_format() {
+    let mut plan = full_plan();
+    let multi_line = "PASS=hunter2\nTOKEN=abc|`def`";
+    let one_line = "s3cr3t \"quoted\" <value>";
+    // In a script being replaced, across lines of the diff.
+    let replace = plan
+        .changes
+        .iter_mut()
+        .find(|c| c.action == Action::Replace)
+        .unwrap();
+    let after = format!("{DEPLOY_WANT}{multi_line}\n");
+    replace.fields[0].after = Some(after.clone());
+    replace.desired.as_mut().unwrap().content = after;
+    // In a created script, a description, a warning and a conflict.
+    let create = plan
+        .changes
+        .iter_mut()
+        .find(|c| c.action == Action::Create)
+        .unwrap();
+    create.desired.as_mut().unwrap().content = format!("echo {one_line}\n{multi_line}\n");
+    create.desired.as_mut().unwrap().description = format!("uses {one_line}");
+    plan.warnings.push(format!("leaked {one_line}"));
+    plan.blockers.push(format!("blocked by {one_line}"));
+    plan.conflicts[0].message.push_str(one_line);
+
+    let secrets = Secrets::from([
+        ("DB_PASS".to_string(), multi_line.to_string()),
+        ("API_KEY".to_string(), one_line.to_string()),
+        ("UNSET".to_string(), String::new()),
+    ]);
+    let outputs = [
+        text::render_with_secrets(&plan, &plain(), &secrets),
+        text::render_with_secrets(
+            &plan,
+            &text::TextOptions {
+                color: true,
+                width: 40,
+            },
+            &secrets,
+        ),
+        markdown::render_with_secrets(&plan, &secrets),
+        json::render_with_secrets(&plan, &secrets),
+    ];
+    for out in &outputs {
+        for leak in ["hunter2", "abc|", "s3cr3t", "<value>"] {
+            assert!(!out.contains(leak), "{leak:?} leaked into:\n{out}");
+        }
+        assert!(out.contains(render::redact::MASK));
+    }
+    // Without secrets, nothing is masked: the check above is not vacuous.
+    assert!(text::render(&plan, &plain()).contains("hunter2"));
+    let saved: Plan = serde_json::from_str(&outputs[3]).expect("a redacted plan is still a plan");
+    assert_eq!(saved.changes.len(), plan.changes.len());
+}
+
+/// docs/plan-format.md: its example is a plan exactly as `json::render` writes it, and
+/// every key a plan can hold is documented.
+#[test]
+fn the_plan_format_doc_matches_the_format() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/plan-format.md"))
+        .unwrap();
+    let start = doc.find("```json\n").expect("an example") + "```json\n".len();
+    let example = &doc[start..start + doc[start..].find("```\n").unwrap()];
+    let plan: Plan = serde_json::from_str(example).expect("the example is a plan");
+    assert_eq!(json::render(&plan), example);
+
+    fn keys(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    out.push(k.clone());
+                    // Tag keys are data, not format.
+                    if k != "tags" {
+                        keys(v, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| keys(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    keys(&serde_json::to_value(full_plan()).unwrap(), &mut all);
+    for k in all {
+        assert!(
+            doc.contains(&format!("| `{k}` |")),
+            "`{k}` is not documented"
+        );
+    }
+    for a in ["noOp", "create", "update", "replace", "adopt", "delete"] {
+        assert!(
+            doc.contains(&format!("| `{a}` |")),
+            "action {a} is not documented"
+        );
+    }
+}

@@ -239,7 +239,7 @@ impl Verifier {
     ) -> Result<(), ApiError> {
         let mut cache = self.nonces.lock().unwrap_or_else(|e| e.into_inner());
         cache.inserts += 1;
-        if cache.inserts % SWEEP_EVERY == 0 || cache.seen.len() >= MAX_NONCES {
+        if cache.inserts.is_multiple_of(SWEEP_EVERY) || cache.seen.len() >= MAX_NONCES {
             cache.seen.retain(|_, expiry| *expiry > now);
         }
         let k = format!("{ak}\n{nonce}");

@@ -1815,3 +1815,25 @@ async fn form_bodies_and_v3_signatures_are_accepted() {
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["Code"], "SignatureDoesNotMatch");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_on_a_state_file_see_every_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let (_emu, api) =
+        start(move |c| c.state = assistctl::emulator::StateLocation::File(path)).await;
+    for i in 0..20 {
+        let id = create(&api, &format!("rw-{i}"), &[]).await;
+        let body = api.r("DescribeCommands", &[("CommandId", &id)]).await.ok();
+        assert_eq!(
+            body["TotalCount"], 1,
+            "write {i} not visible to the next read"
+        );
+        api.r("DeleteCommand", &[("CommandId", &id)]).await.ok();
+        assert_eq!(
+            api.r("DescribeCommands", &[("CommandId", &id)]).await.ok()["TotalCount"],
+            0
+        );
+    }
+    assert_eq!(api.r("DescribeCommands", &[]).await.ok()["TotalCount"], 0);
+}

@@ -152,6 +152,7 @@ impl Emulator {
             )));
         }
         let store = store::Store::open(&config.state)?;
+        let reader = store::Store::open_reader(&config.state)?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| EmulatorError::Bind {
@@ -168,6 +169,7 @@ impl Emulator {
         let state = Arc::new(server::AppState {
             verifier: auth::Verifier::new(config.access_keys),
             store: Mutex::new(store),
+            reader: reader.map(Mutex::new),
             service: config.service,
             inventory: config.inventory,
             ids: ids::IdGen::new(config.seed),

@@ -33,6 +33,8 @@ pub const API_VERSION: &str = "2014-05-26";
 pub struct AppState {
     pub verifier: Verifier,
     pub store: Mutex<Store>,
+    /// Read-only connection for Describe*/List* on a state file (None: use `store`).
+    pub reader: Option<Mutex<rusqlite::Connection>>,
     pub service: ServiceConfig,
     pub inventory: Inventory,
     pub ids: IdGen,
@@ -152,18 +154,33 @@ async fn handle(state: &Arc<AppState>, req: ApiRequest, action: &str) -> Result<
 
 /// Runs one operation in a transaction; it is committed (and synced) only on success.
 fn run_in_transaction(state: &AppState, action: &str, params: &Params) -> Result<Fields, ApiError> {
+    if service::is_read_only(action)
+        && let Some(reader) = &state.reader
+    {
+        let mut conn = reader.lock().unwrap_or_else(|e| e.into_inner());
+        // One read transaction: every query of the answer sees the same snapshot.
+        let tx = conn.transaction()?;
+        return run(state, action, params, &tx);
+    }
     let mut store = state.store.lock().unwrap_or_else(|e| e.into_inner());
     let tx = store.conn().transaction()?;
-    let fields = {
-        let ctx = Ctx {
-            db: &tx,
-            config: &state.service,
-            inventory: &state.inventory,
-            ids: &state.ids,
-            now: Utc::now(),
-        };
-        service::dispatch(action, params, &ctx)?
-    };
+    let fields = run(state, action, params, &tx)?;
     tx.commit()?;
     Ok(fields)
+}
+
+fn run(
+    state: &AppState,
+    action: &str,
+    params: &Params,
+    db: &rusqlite::Connection,
+) -> Result<Fields, ApiError> {
+    let ctx = Ctx {
+        db,
+        config: &state.service,
+        inventory: &state.inventory,
+        ids: &state.ids,
+        now: Utc::now(),
+    };
+    service::dispatch(action, params, &ctx)
 }

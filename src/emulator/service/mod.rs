@@ -89,6 +89,11 @@ pub const ACTIONS: &[&str] = &[
 /// Operations that honour `ClientToken`.
 const IDEMPOTENT: &[&str] = &["CreateCommand", "InvokeCommand", "RunCommand"];
 
+/// Operations that change nothing (they may run on a read-only connection).
+pub fn is_read_only(action: &str) -> bool {
+    action.starts_with("Describe") || action.starts_with("List")
+}
+
 pub fn is_known(action: &str) -> bool {
     ACTIONS.contains(&action)
 }

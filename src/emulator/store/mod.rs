@@ -106,6 +106,27 @@ impl Store {
     pub fn conn(&mut self) -> &mut Connection {
         &mut self.conn
     }
+
+    /// A second, read-only connection to a state file. In WAL mode it reads the last
+    /// committed state while a write waits for its fsync. In-memory state has none.
+    pub fn open_reader(location: &StateLocation) -> Result<Option<Connection>, StoreError> {
+        let StateLocation::File(path) = location else {
+            return Ok(None);
+        };
+        let open_err = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
+        conn.set_prepared_statement_cache_capacity(128);
+        Ok(Some(conn))
+    }
 }
 
 /// Which slice of a newest-first listing to read.

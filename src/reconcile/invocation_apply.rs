@@ -14,7 +14,7 @@ use crate::cloud::ops::tags::TagResourcesRequest;
 use crate::cloud::{Client, Error};
 use crate::render::redact::{Secrets, redact};
 
-use super::invocation_model::{ParameterSource, TAG_BATCH, TAG_HASH};
+use super::invocation_model::{ParameterSource, TAG_BATCH, TAG_HASH, TAG_INPUTS};
 use super::invocation_plan::{InvocationPlan, TaskAction, TaskChange};
 
 /// One task of the plan that apply acted on.
@@ -191,7 +191,7 @@ async fn run(
     if t.action == TaskAction::Modify {
         let id = t.id.clone().unwrap_or_default();
         let changed = |f: &str| t.fields.iter().any(|x| x.field == f);
-        c.modify_invocation_attribute(&ModifyInvocationAttributeRequest {
+        let req = ModifyInvocationAttributeRequest {
             invoke_id: id.clone(),
             parameters: changed("parameters").then(|| parameters(i, env)),
             frequency: if changed("frequency") {
@@ -201,13 +201,19 @@ async fn run(
             },
             instance_ids: t.added_instances.clone(),
             ..Default::default()
-        })
-        .await?;
+        };
+        // A selector that resolves as before changes only the tags.
+        if req.parameters.is_some() || req.frequency.is_some() || !req.instance_ids.is_empty() {
+            c.modify_invocation_attribute(&req).await?;
+        }
         // The task now runs this spec.
         c.tag_resources(&TagResourcesRequest {
             resource_type: "invocation".into(),
             resource_ids: vec![id.clone()],
-            tags: vec![Tag::new(TAG_HASH, &i.hash)],
+            tags: vec![
+                Tag::new(TAG_HASH, &i.hash),
+                Tag::new(TAG_INPUTS, &i.inputs_hash),
+            ],
         })
         .await?;
         return Ok(id);
@@ -228,6 +234,7 @@ async fn run(
     let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
     let mut tags: Vec<Tag> = i.tags.iter().map(|(k, v)| Tag::new(k, v)).collect();
     tags.push(Tag::new(TAG_HASH, &i.hash));
+    tags.push(Tag::new(TAG_INPUTS, &i.inputs_hash));
     tags.push(Tag::new(TAG_BATCH, t.batch.to_string()));
     let params = parameters(i, env);
     let req = InvokeCommandRequest {

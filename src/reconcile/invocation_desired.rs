@@ -16,7 +16,7 @@ use crate::manifest::types::{
 
 use super::invocation_model::{
     DesiredInvocation, Needs, ParameterSource, PlannedParameter, RepeatMode, RunOptions,
-    TargetSelector, run_digest, spec_hash,
+    TargetSelector, inputs_hash, run_digest, spec_hash,
 };
 use super::model::{DesiredCommand, TAG_NAME, TAG_STACK};
 
@@ -142,6 +142,7 @@ fn invocation(
         frequency.as_deref(),
         &run,
     );
+    let inputs = inputs_hash(&command_digest, &parameters, &run);
     Ok(DesiredInvocation {
         region,
         name: name.clone(),
@@ -157,6 +158,7 @@ fn invocation(
         tags,
         needs,
         hash,
+        inputs,
     })
 }
 

@@ -10,10 +10,10 @@
 //! - Tasks of a removed document are stopped.
 //!
 //! The spec hash also covers inputs a task does not report (the command's script and
-//! settings, the target selector, `fromEnv` references, windowsPasswordName). To tell
-//! whether one of those changed, the hash is recomputed from what the task reports plus
-//! the manifests' hidden inputs: when that equals the task's hash tag, only reported
-//! fields changed.
+//! launcher, the target selector, `fromEnv` references, windowsPasswordName). Those but
+//! the selector have a hash of their own on each task (`assistctl:inputs`), so a plan
+//! tells their change (a new task) from a change of what the task reports; a selector
+//! change shows in the instances it resolves to.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 
 use super::invocation_model::{
     BATCH_SIZE, DesiredInvocation, LiveInvocation, ParameterSource, PlannedParameter, RepeatMode,
-    RunOptions, TAG_BATCH, TAG_HASH, invoke_token, spec_hash,
+    RunOptions, TAG_BATCH, TAG_HASH, TAG_INPUTS, invoke_token,
 };
 use super::invocation_plan::{IneligibleInstance, InvocationPlan, TaskAction, TaskChange};
 use super::invocation_schedule::planned;
@@ -96,6 +96,7 @@ fn document(inp: &Inputs<'_>, t: &Target) -> InvocationPlan {
     tasks.sort_by_key(|x| (x.batch, x.action == TaskAction::Stop));
     let mut tags = d.tags.clone();
     tags.remove(TAG_HASH);
+    tags.remove(TAG_INPUTS);
     tags.remove(TAG_BATCH);
     InvocationPlan {
         region: d.region.clone(),
@@ -112,6 +113,7 @@ fn document(inp: &Inputs<'_>, t: &Target) -> InvocationPlan {
         run: d.run.clone(),
         tags,
         hash: d.hash.clone(),
+        inputs_hash: d.inputs.clone(),
         instances: t.instances.clone(),
         ineligible: t.ineligible.clone(),
         tasks,
@@ -230,20 +232,24 @@ fn changed_since(
 ) -> (Vec<String>, Vec<FieldDiff>) {
     let v = view(l, d);
     let fields = fields(d, &v, l, cmd, None);
-    let hidden = hidden_changed(d, &v, l, &fields);
-    let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
-    let mut why = format!("the spec changed since the latest task {}", l.id);
-    if !names.is_empty() {
-        why.push_str(&format!(": {} changed", names.join(", ")));
-    }
+    let hidden = hidden_changed(d, l, &fields);
+    let mut names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
     if hidden {
-        why.push_str(if names.is_empty() { ": " } else { "; also " });
-        why.push_str(HIDDEN_INPUTS);
+        names.push(HIDDEN_INPUTS);
     }
+    if names.is_empty() {
+        names.push("the target selector");
+    }
+    let why = format!(
+        "the spec changed since the latest task {}: {} changed",
+        l.id,
+        names.join(", ")
+    );
     (vec![why], fields)
 }
 
-const HIDDEN_INPUTS: &str = "inputs a task does not report changed (the command's script or settings, the target selector, a fromEnv reference or windowsPasswordName)";
+const HIDDEN_INPUTS: &str =
+    "the command's script or launcher, a fromEnv reference or windowsPasswordName";
 
 fn repeating(
     inp: &Inputs<'_>,
@@ -429,7 +435,7 @@ fn compare(
 ) -> TaskChange {
     let v = view(l, d);
     let fields = fields(d, &v, l, cmd, Some(after));
-    let hidden = hidden_changed(d, &v, l, &fields);
+    let hidden = hidden_changed(d, l, &fields);
     let mut change = TaskChange {
         action: TaskAction::NoOp,
         batch: l.batch,
@@ -442,6 +448,14 @@ fn compare(
         writes: 0,
     };
     if change.fields.is_empty() && !hidden {
+        if l.hash != d.hash {
+            // A selector that still resolves to the same instances.
+            change.action = TaskAction::Modify;
+            change.reasons = vec![
+                "the target selector changed and resolves to the same instances; only the task's hash tag is updated".into(),
+            ];
+            change.writes = 1;
+        }
         return change;
     }
     let mut reasons: Vec<String> = change
@@ -452,7 +466,7 @@ fn compare(
         .collect();
     if hidden {
         reasons.push(format!(
-            "{HIDDEN_INPUTS}, which ModifyInvocationAttribute cannot change"
+            "{HIDDEN_INPUTS} changed, which ModifyInvocationAttribute cannot change"
         ));
     }
     let in_place: Vec<&str> = change
@@ -482,7 +496,7 @@ fn compare(
                     in_place.join(", ")
                 )];
                 change.added_instances = added;
-                // ModifyInvocationAttribute, then the hash tag.
+                // ModifyInvocationAttribute, then the hash tags.
                 change.writes = 2;
                 return change;
             }
@@ -548,6 +562,7 @@ fn removed(inp: &Inputs<'_>, tasks: &[&LiveInvocation]) -> Option<InvocationPlan
     instances.dedup();
     let mut tags = first.tags.clone();
     tags.remove(TAG_HASH);
+    tags.remove(TAG_INPUTS);
     tags.remove(TAG_BATCH);
     Some(InvocationPlan {
         region: first.region.clone(),
@@ -562,6 +577,7 @@ fn removed(inp: &Inputs<'_>, tasks: &[&LiveInvocation]) -> Option<InvocationPlan
         run: RunOptions::default(),
         tags,
         hash: String::new(),
+        inputs_hash: String::new(),
         instances,
         ineligible: Vec::new(),
         tasks: active
@@ -574,7 +590,6 @@ fn removed(inp: &Inputs<'_>, tasks: &[&LiveInvocation]) -> Option<InvocationPlan
 /// What a task reports, in the manifests' terms: defaults the service filled in are
 /// taken back out, and what a task does not report is taken from the manifests.
 struct View {
-    repeat_mode: RepeatMode,
     frequency: Option<String>,
     parameters: Vec<PlannedParameter>,
     run: RunOptions,
@@ -629,7 +644,6 @@ fn view(l: &LiveInvocation, d: &DesiredInvocation) -> View {
         l.username.clone()
     };
     View {
-        repeat_mode: l.repeat().unwrap_or(RepeatMode::Once),
         frequency,
         parameters,
         run: RunOptions {
@@ -647,21 +661,8 @@ fn view(l: &LiveInvocation, d: &DesiredInvocation) -> View {
 
 /// Whether an input the task does not report changed. A new command explains a changed
 /// script by itself, so it is not reported twice.
-fn hidden_changed(
-    d: &DesiredInvocation,
-    v: &View,
-    l: &LiveInvocation,
-    fields: &[FieldDiff],
-) -> bool {
-    !fields.iter().any(|f| f.field == "command")
-        && spec_hash(
-            &d.command_digest,
-            &v.parameters,
-            &d.selector,
-            v.repeat_mode,
-            v.frequency.as_deref(),
-            &v.run,
-        ) != l.hash
+fn hidden_changed(d: &DesiredInvocation, l: &LiveInvocation, fields: &[FieldDiff]) -> bool {
+    !fields.iter().any(|f| f.field == "command") && l.inputs != d.inputs
 }
 
 /// Reported fields that differ, in a fixed order. `instances` is compared when given.
@@ -773,4 +774,371 @@ fn params_text(params: &[PlannedParameter], d: &DesiredInvocation) -> String {
         .map(|(_, s)| s)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconcile::invocation_model::{Needs, TargetSelector, inputs_hash, spec_hash};
+    use crate::reconcile::targets::InventoryInstance;
+
+    fn desired(
+        mode: RepeatMode,
+        frequency: Option<&str>,
+        params: &[(&str, &str)],
+    ) -> DesiredInvocation {
+        let parameters: Vec<PlannedParameter> = params
+            .iter()
+            .map(|(k, v)| PlannedParameter {
+                name: k.to_string(),
+                source: ParameterSource::Literal,
+                value: Some(v.to_string()),
+                from_env: None,
+            })
+            .collect();
+        let selector = TargetSelector {
+            tags: [("env".to_string(), "prod".to_string())].into(),
+            ..TargetSelector::default()
+        };
+        let run = RunOptions {
+            timeout: 60,
+            ..RunOptions::default()
+        };
+        let hash = spec_hash("cmd", &parameters, &selector, mode, frequency, &run);
+        let inputs = inputs_hash("cmd", &parameters, &run);
+        DesiredInvocation {
+            region: "r".into(),
+            name: "n".into(),
+            source: "f:1".into(),
+            command: "c".into(),
+            command_type: "RunShellScript".into(),
+            command_digest: "cmd".into(),
+            repeat_mode: mode,
+            frequency: frequency.map(Into::into),
+            parameters,
+            selector,
+            run,
+            tags: BTreeMap::new(),
+            needs: Needs {
+                os: "linux".into(),
+                ..Needs::default()
+            },
+            hash,
+            inputs,
+        }
+    }
+
+    /// The task apply would have invoked for `d` on `instances`.
+    fn task_of(d: &DesiredInvocation, id: &str, batch: u32, instances: &[&str]) -> LiveInvocation {
+        LiveInvocation {
+            id: id.into(),
+            region: d.region.clone(),
+            creation_time: format!("2026-01-01T00:00:0{batch}Z"),
+            name: d.name.clone(),
+            hash: d.hash.clone(),
+            inputs: d.inputs.clone(),
+            batch,
+            command_id: "c-1".into(),
+            command_name: "c".into(),
+            repeat_mode: d.repeat_mode.api_name().into(),
+            frequency: d.frequency.clone().unwrap_or_default(),
+            parameters: d
+                .parameters
+                .iter()
+                .map(|p| (p.name.clone(), p.value.clone().unwrap_or_default()))
+                .collect(),
+            timeout: d.run.timeout,
+            working_dir: String::new(),
+            username: "root".into(),
+            container_id: String::new(),
+            container_name: String::new(),
+            termination_mode: String::new(),
+            status: if d.repeat_mode == RepeatMode::Period {
+                "Scheduled".into()
+            } else {
+                "Pending".into()
+            },
+            instances: instances
+                .iter()
+                .map(|i| (i.to_string(), "Pending".to_string()))
+                .collect(),
+            tags: BTreeMap::new(),
+        }
+    }
+
+    fn ids(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("i-{i:03}")).collect()
+    }
+
+    fn plan_with(
+        d: DesiredInvocation,
+        instances: Vec<String>,
+        live: &[LiveInvocation],
+        cmd: CommandRef,
+        inventory: &Inventory,
+    ) -> Vec<InvocationPlan> {
+        let commands = BTreeMap::from([(("r".to_string(), "c".to_string()), cmd)]);
+        diff(&Inputs {
+            stack: "s",
+            desired: &[Target {
+                desired: d,
+                instances,
+                ineligible: Vec::new(),
+            }],
+            live,
+            commands: &commands,
+            inventory,
+            now: DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+        })
+    }
+
+    fn plan(
+        d: DesiredInvocation,
+        instances: Vec<String>,
+        live: &[LiveInvocation],
+    ) -> Vec<InvocationPlan> {
+        plan_with(
+            d,
+            instances,
+            live,
+            CommandRef::Stays("c-1".into()),
+            &Inventory::new(),
+        )
+    }
+
+    fn actions(p: &[InvocationPlan]) -> Vec<(TaskAction, u32, usize)> {
+        p.iter()
+            .flat_map(|i| &i.tasks)
+            .map(|t| (t.action, t.batch, t.instances.len()))
+            .collect()
+    }
+
+    #[test]
+    fn once_runs_once_per_spec_in_batches_of_fifty() {
+        let d = desired(RepeatMode::Once, None, &[("a", "1")]);
+        let p = plan(d.clone(), ids(120), &[]);
+        assert_eq!(
+            actions(&p),
+            [
+                (TaskAction::Invoke, 0, 50),
+                (TaskAction::Invoke, 1, 50),
+                (TaskAction::Invoke, 2, 20)
+            ]
+        );
+        assert!(p[0].tasks[0].reasons[0].starts_with("first run"));
+        let tokens: BTreeSet<_> = p[0].tasks.iter().map(|t| t.client_token.clone()).collect();
+        assert_eq!(tokens.len(), 3);
+        // Ran (whatever the outcome): nothing to do.
+        let all = ids(120);
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let mut live = vec![
+            task_of(&d, "t-0", 0, &refs[..50]),
+            task_of(&d, "t-1", 1, &refs[50..100]),
+        ];
+        live[0].status = "Failed".into();
+        // Batch 2 never ran (an interrupted apply): only it is invoked.
+        let p = plan(d.clone(), ids(120), &live);
+        assert_eq!(
+            actions(&p),
+            [
+                (TaskAction::NoOp, 0, 50),
+                (TaskAction::NoOp, 1, 50),
+                (TaskAction::Invoke, 2, 20)
+            ]
+        );
+        assert!(p[0].tasks[2].reasons[0].contains("has not run yet"));
+        // A changed parameter runs it again, and says what changed.
+        let changed = desired(RepeatMode::Once, None, &[("a", "2")]);
+        let p = plan(changed, ids(3), &live);
+        assert_eq!(actions(&p), [(TaskAction::Invoke, 0, 3)]);
+        assert!(
+            p[0].tasks[0].reasons[0].contains("parameters changed"),
+            "{:?}",
+            p[0].tasks[0].reasons
+        );
+        assert_eq!(p[0].tasks[0].fields[0].after.as_deref(), Some("a=2"));
+    }
+
+    #[test]
+    fn repeating_task_in_sync_is_a_no_op_and_fields_decide_modify_or_reinvoke() {
+        let d = desired(RepeatMode::Period, Some("rate(5m)"), &[("a", "1")]);
+        let live = vec![task_of(&d, "t-1", 0, &["i-000", "i-001"])];
+        let p = plan(d.clone(), ids(2), &live);
+        assert_eq!(actions(&p), [(TaskAction::NoOp, 0, 2)]);
+
+        // Parameters, frequency and an added instance: in place.
+        let d2 = desired(RepeatMode::Period, Some("rate(10m)"), &[("a", "2")]);
+        let p = plan(d2, ids(3), &live);
+        let t = &p[0].tasks[0];
+        assert_eq!(t.action, TaskAction::Modify, "{t:?}");
+        assert_eq!(t.added_instances, ["i-002"]);
+        let fields: Vec<&str> = t.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["frequency", "parameters", "instances"]);
+
+        // A removed instance, a timeout, a repeat mode: stop and invoke again.
+        let p = plan(d.clone(), vec!["i-000".into()], &live);
+        assert_eq!(p[0].tasks[0].action, TaskAction::Reinvoke);
+        assert!(p[0].tasks[0].reasons[0].contains("only add instances"));
+        let mut slow = d.clone();
+        slow.run.timeout = 90;
+        assert_eq!(
+            plan(slow, ids(2), &live)[0].tasks[0].action,
+            TaskAction::Reinvoke
+        );
+        let boot = desired(RepeatMode::EveryReboot, None, &[("a", "1")]);
+        let t = &plan(boot, ids(2), &live)[0].tasks[0];
+        assert_eq!(t.action, TaskAction::Reinvoke);
+        assert!(
+            t.fields
+                .iter()
+                .any(|f| f.field == "repeatMode" && f.forces_replace)
+        );
+        // A re-invoke's token differs from the first invoke's (the service would hand back
+        // the stopped task otherwise).
+        assert!(t.client_token.is_some());
+    }
+
+    #[test]
+    fn a_hidden_input_or_a_new_command_replaces_the_task() {
+        let d = desired(RepeatMode::Period, Some("rate(5m)"), &[("a", "1")]);
+        let live = vec![task_of(&d, "t-1", 0, &["i-000"])];
+        let mut other = d.clone();
+        other.run.windows_password_name = "pw".into();
+        other.hash = "changed".into();
+        other.inputs = inputs_hash("cmd", &other.parameters, &other.run);
+        let t = &plan(other, ids(1), &live)[0].tasks[0];
+        assert_eq!(t.action, TaskAction::Reinvoke);
+        assert!(
+            t.reasons[0].contains("windowsPasswordName changed"),
+            "{t:?}"
+        );
+        let p = plan_with(
+            d.clone(),
+            ids(1),
+            &live,
+            CommandRef::New("replaced"),
+            &Inventory::new(),
+        );
+        let t = &p[0].tasks[0];
+        assert_eq!(t.action, TaskAction::Reinvoke);
+        assert!(t.reasons[0].contains("replaced by this apply"), "{t:?}");
+        assert_eq!(p[0].command_id, None);
+    }
+
+    #[test]
+    fn old_agents_turn_a_modify_into_a_reinvoke() {
+        let d = desired(RepeatMode::Period, Some("rate(5m)"), &[("a", "1")]);
+        let live = vec![task_of(&d, "t-1", 0, &["i-000"])];
+        let inventory = Inventory::from([(
+            "r".to_string(),
+            vec![InventoryInstance {
+                id: "i-000".into(),
+                managed: false,
+                os_type: "linux".into(),
+                status: "Running".into(),
+                online: true,
+                agent_version: "2.2.3.400".into(),
+                resource_group_id: String::new(),
+                tags: BTreeMap::new(),
+            }],
+        )]);
+        let d2 = desired(RepeatMode::Period, Some("rate(5m)"), &[("a", "2")]);
+        let p = plan_with(
+            d2,
+            ids(1),
+            &live,
+            CommandRef::Stays("c-1".into()),
+            &inventory,
+        );
+        assert_eq!(p[0].tasks[0].action, TaskAction::Reinvoke);
+        assert!(p[0].tasks[0].reasons[0].contains("2.2.3.541"));
+    }
+
+    #[test]
+    fn stopped_repeating_task_is_drift_and_removed_documents_stop() {
+        let d = desired(RepeatMode::Period, Some("rate(5m)"), &[]);
+        let mut stopped = task_of(&d, "t-1", 0, &["i-000"]);
+        stopped.status = "Stopped".into();
+        let p = plan(d.clone(), ids(1), std::slice::from_ref(&stopped));
+        let t = &p[0].tasks[0];
+        assert_eq!(t.action, TaskAction::Invoke);
+        assert!(t.reasons[0].starts_with("drift"), "{t:?}");
+        let first = invoke_token("s", "r", "n", &d.hash, 0, &ids(1), "");
+        assert_ne!(t.client_token.as_deref(), Some(first.as_str()));
+
+        // Its document removed: active tasks stop, ended ones are history.
+        let active = task_of(&d, "t-2", 0, &["i-000"]);
+        let commands = BTreeMap::new();
+        let p = diff(&Inputs {
+            stack: "s",
+            desired: &[],
+            live: &[stopped, active],
+            commands: &commands,
+            inventory: &Inventory::new(),
+            now: Utc::now(),
+        });
+        assert_eq!(actions(&p), [(TaskAction::Stop, 0, 1)]);
+        assert_eq!(p[0].tasks[0].id.as_deref(), Some("t-2"));
+        assert!(p[0].source.is_none() && p[0].parameters.is_empty());
+    }
+
+    #[test]
+    fn new_instances_fill_existing_batches_before_new_ones() {
+        let d = desired(RepeatMode::EveryReboot, None, &[]);
+        let all = ids(60);
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let live = vec![
+            task_of(&d, "t-0", 0, &refs[..50]),
+            task_of(&d, "t-1", 1, &refs[50..55]),
+        ];
+        // One new instance sorting first: batch 0 is untouched, batch 1 gains it.
+        let mut wanted = ids(60);
+        wanted.push("i-aaa".into());
+        wanted.sort();
+        let p = plan(d.clone(), wanted, &live);
+        assert_eq!(
+            actions(&p),
+            [(TaskAction::NoOp, 0, 50), (TaskAction::Modify, 1, 11)]
+        );
+        // A one-time boot run that finished is done, not drift.
+        let nb = desired(RepeatMode::NextRebootOnly, None, &[]);
+        let mut ran = task_of(&nb, "t-5", 0, &["i-000"]);
+        ran.status = "Success".into();
+        assert_eq!(
+            actions(&plan(nb, ids(1), &[ran])),
+            [(TaskAction::NoOp, 0, 1)]
+        );
+    }
+
+    #[test]
+    fn fromenv_values_are_never_compared_or_shown() {
+        let mut d = desired(RepeatMode::Period, Some("rate(5m)"), &[]);
+        d.parameters = vec![PlannedParameter {
+            name: "token".into(),
+            source: ParameterSource::FromEnv,
+            value: None,
+            from_env: Some("TOKEN".into()),
+        }];
+        d.hash = spec_hash(
+            "cmd",
+            &d.parameters,
+            &d.selector,
+            d.repeat_mode,
+            d.frequency.as_deref(),
+            &d.run,
+        );
+        d.inputs = inputs_hash("cmd", &d.parameters, &d.run);
+        let mut live = task_of(&d, "t-1", 0, &["i-000"]);
+        live.parameters = [("token".to_string(), "hunter2".to_string())].into();
+        live.parameters.insert("old".into(), "s3cret".into());
+        let p = plan(d, ids(1), &[live]);
+        let text = serde_json::to_string(&p).unwrap();
+        assert!(
+            !text.contains("hunter2") && !text.contains("s3cret"),
+            "{text}"
+        );
+        assert!(text.contains("old=****"), "{text}");
+    }
 }

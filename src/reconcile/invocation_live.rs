@@ -14,7 +14,7 @@ use crate::cloud::ops::invocations::{
 use crate::cloud::ops::{Paging, Tag};
 use crate::cloud::{Client, Error};
 
-use super::invocation_model::{LiveInvocation, TAG_BATCH, TAG_HASH};
+use super::invocation_model::{LiveInvocation, TAG_BATCH, TAG_HASH, TAG_INPUTS};
 use super::live::Reads;
 use super::model::{TAG_NAME, TAG_STACK};
 
@@ -110,6 +110,7 @@ fn to_live(region: &str, i: Invocation) -> LiveInvocation {
             .cloned()
             .unwrap_or_else(|| i.command_name.clone()),
         hash: tags.get(TAG_HASH).cloned().unwrap_or_default(),
+        inputs: tags.get(TAG_INPUTS).cloned().unwrap_or_default(),
         batch: tags
             .get(TAG_BATCH)
             .and_then(|b| b.parse().ok())

@@ -10,6 +10,8 @@ use super::model::CommandState;
 
 /// Tag carrying the spec hash a task was invoked with (see [`spec_hash`]).
 pub const TAG_HASH: &str = "assistctl:hash";
+/// Tag carrying [`inputs_hash`]: the inputs of the spec a task does not report.
+pub const TAG_INPUTS: &str = "assistctl:inputs";
 /// Tag carrying the 0-based batch index of a task: targets are split into batches of at
 /// most [`BATCH_SIZE`] instances, one task each.
 pub const TAG_BATCH: &str = "assistctl:batch";
@@ -150,6 +152,8 @@ pub struct DesiredInvocation {
     pub tags: BTreeMap<String, String>,
     pub needs: Needs,
     pub hash: String,
+    /// [`inputs_hash`] of this spec.
+    pub inputs: String,
 }
 
 /// The part of a command a run depends on and a task does not report: what it runs and
@@ -197,6 +201,31 @@ pub fn spec_hash(
     hex::encode(h.finalize())[..40].to_string()
 }
 
+/// The inputs of a spec that a task does not report and ModifyInvocationAttribute cannot
+/// change: the command's run digest, the `fromEnv` references, windowsPasswordName and
+/// the resource group. Kept on each task so a later plan can tell a change of these from
+/// a change of what the task reports (parameters, frequency, instances, run options).
+/// The target selector is left out: a task reports the instances it resolved to.
+pub fn inputs_hash(
+    command_digest: &str,
+    parameters: &[PlannedParameter],
+    run: &RunOptions,
+) -> String {
+    let refs: BTreeMap<&str, &str> = parameters
+        .iter()
+        .filter_map(|p| Some((p.name.as_str(), p.from_env.as_deref()?)))
+        .collect();
+    let doc = serde_json::json!({
+        "command": command_digest,
+        "fromEnv": refs,
+        "windowsPasswordName": run.windows_password_name,
+        "resourceGroupId": run.resource_group_id,
+    });
+    let mut h = Sha256::new();
+    h.update(doc.to_string().as_bytes());
+    hex::encode(h.finalize())[..40].to_string()
+}
+
 /// The ClientToken of an invoke: the same for the same stack, region, document, spec,
 /// batch, instances and replaced task, so a retried or raced apply invokes nothing twice.
 /// `replaces` (the task a re-invoke supersedes) keeps a re-invoke of an unchanged spec
@@ -235,6 +264,8 @@ pub struct LiveInvocation {
     pub name: String,
     /// `assistctl:hash` (empty when missing).
     pub hash: String,
+    /// `assistctl:inputs` (empty when missing).
+    pub inputs: String,
     /// `assistctl:batch` (0 when missing or not a number).
     pub batch: u32,
     pub command_id: String,

@@ -34,6 +34,9 @@ pub struct InvocationPlan {
     /// The spec hash (the `assistctl:hash` tag).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub hash: String,
+    /// The hash of the inputs a task does not report (the `assistctl:inputs` tag).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub inputs_hash: String,
     /// The concrete instances the targets resolve to now and that can run it.
     pub instances: Vec<String>,
     /// Instances the targets name or select that cannot run it now, left out.

@@ -49,7 +49,8 @@ fn period(f: &Frequency, now: DateTime<Utc>) -> (String, Option<String>, Vec<Str
         .iter()
         .map(|t| zone.format(t))
         .collect();
-    let mut description = f.describe();
+    // croner ends its sentences with a period, before the zone in parentheses.
+    let mut description = f.describe().replace(". (", " (");
     match f {
         Frequency::Rate { .. } => {
             description

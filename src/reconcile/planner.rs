@@ -128,7 +128,7 @@ pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Res
     }
     let mut blockers = Vec::new();
     let mut warnings = Vec::new();
-    invocation_checks(desired, &invocations, opts, &mut blockers, &mut warnings);
+    invocation_checks(desired, &invocations, opts, &mut blockers);
     let deletes = changes
         .iter()
         .filter(|c| c.action == Action::Delete)
@@ -220,14 +220,13 @@ async fn quota(client: &Client, region: &str, reads: &Reads) -> Result<(Option<i
     ))
 }
 
-/// Blockers and warnings of the invocation part: instances left out (a blocker with
-/// `--strict`), documents nothing can run, too many tags for a task.
+/// Blockers of the invocation part: instances left out (with `--strict`), too many tags
+/// for a task. Documents nothing can run show in the plan as such (no instances).
 fn invocation_checks(
     desired: &Desired,
     invocations: &[InvocationPlan],
     opts: &PlanOptions,
     blockers: &mut Vec<String>,
-    warnings: &mut Vec<String>,
 ) {
     for i in invocations.iter().filter(|i| i.source.is_some()) {
         if opts.strict && !i.ineligible.is_empty() {
@@ -243,19 +242,13 @@ fn invocation_checks(
                 list.join("; ")
             ));
         }
-        if i.instances.is_empty() {
-            warnings.push(format!(
-                "invocation `{}` ({}) has no instance that can run it now; nothing is invoked",
-                i.name, i.region
-            ));
-        }
     }
     for d in &desired.invocations {
-        // The hash and batch tags join the ownership tags on every task.
-        let n = d.tags.len() + 2;
+        // The hash, inputs and batch tags join the ownership tags on every task.
+        let n = d.tags.len() + 3;
         if n > MAX_TAGS && (opts.targets.is_empty() || opts.targets.contains(&d.name)) {
             blockers.push(format!(
-                "invocation `{}` would carry {n} tags (the stack's, its own and four assistctl: tags); a task takes at most {MAX_TAGS}",
+                "invocation `{}` would carry {n} tags (the stack's, its own and five assistctl: tags); a task takes at most {MAX_TAGS}",
                 d.name
             ));
         }

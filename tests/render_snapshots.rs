@@ -9,6 +9,7 @@ use assistctl::reconcile::invocation_model::{
 use assistctl::reconcile::invocation_plan::{
     IneligibleInstance, InvocationPlan, PlannedSchedule, TaskAction, TaskChange,
 };
+use assistctl::reconcile::invocation_schedule::planned;
 use assistctl::reconcile::model::{CommandState, TAG_NAME, TAG_STACK};
 use assistctl::reconcile::plan::{
     Action, ApiCalls, Change, Conflict, FieldDiff, NotReconciled, PLAN_FORMAT_VERSION, Plan,
@@ -254,6 +255,7 @@ fn invocation(name: &str, command: &str, schedule: PlannedSchedule) -> Invocatio
         },
         tags: tags(name, &[("team", "ops")]),
         hash: "5f1e".repeat(10),
+        inputs_hash: "a07c".repeat(10),
         instances: Vec::new(),
         ineligible: Vec::new(),
         tasks: Vec::new(),
@@ -263,21 +265,15 @@ fn invocation(name: &str, command: &str, schedule: PlannedSchedule) -> Invocatio
 /// A new cron run in Berlin with a secret parameter and an instance left out; a rate
 /// task changed in place; a boot task replaced; a removed document's task stopped.
 fn invocations() -> Vec<InvocationPlan> {
-    let mut rotate = invocation(
-        "weekly-log-rotation",
-        "rotate-app-logs",
-        PlannedSchedule {
-            repeat_mode: "Period".into(),
-            frequency: Some("0 15 4 ? * SUN Europe/Berlin".into()),
-            description: "At 04:15 on Sunday (Europe/Berlin)".into(),
-            time_zone: Some("Europe/Berlin".into()),
-            next_fires: vec![
-                "2026-03-22 04:15:00 +01:00 (Europe/Berlin)".into(),
-                "2026-03-29 04:15:00 +02:00 (Europe/Berlin)".into(),
-                "2026-04-05 04:15:00 +02:00 (Europe/Berlin)".into(),
-            ],
-        },
+    // The example's cron, planned a week before Berlin's change to summer time.
+    let berlin = planned(
+        "Period",
+        Some("0 15 4 ? * SUN Europe/Berlin"),
+        chrono::DateTime::parse_from_rfc3339("2026-03-20T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
     );
+    let mut rotate = invocation("weekly-log-rotation", "rotate-app-logs", berlin);
     rotate.command_id = None;
     rotate.parameters = vec![
         PlannedParameter {
@@ -382,6 +378,7 @@ fn invocations() -> Vec<InvocationPlan> {
     );
     gone.source = None;
     gone.hash = String::new();
+    gone.inputs_hash = String::new();
     gone.instances = vec!["i-bp1web01".into()];
     let mut stop = task(TaskAction::Stop, 0, Some("t-hz0009"), &["i-bp1web01"]);
     stop.reasons = vec!["its document is gone from the manifests".into()];
@@ -403,7 +400,18 @@ fn invocations() -> Vec<InvocationPlan> {
     noop.reasons =
         vec!["this spec ran as t-hz0010 (Success); a `once` invocation runs once per spec".into()];
     done.tasks = vec![noop];
-    vec![done, disk, gone, kernel, rotate]
+
+    let mut idle = invocation(
+        "grow-root-after-resize",
+        "grow-root-filesystem",
+        planned("NextRebootOnly", None, chrono::Utc::now()),
+    );
+    idle.targets.instance_ids = vec!["i-bp1gone01".into()];
+    idle.ineligible = vec![IneligibleInstance {
+        instance_id: "i-bp1gone01".into(),
+        reason: "it does not exist in this region".into(),
+    }];
+    vec![done, disk, gone, idle, kernel, rotate]
 }
 
 fn in_sync_plan() -> Plan {
@@ -445,7 +453,12 @@ fn plain() -> text::TextOptions {
 
 #[test]
 fn text_of_every_kind_of_change() {
-    insta::assert_snapshot!("text_full", text::render(&full_plan(), &plain()));
+    let out = text::render(&full_plan(), &plain());
+    // The cron's next three fires keep 04:15 Berlin time across the change to summer time.
+    assert!(out.contains(
+        "      next fires: 2026-03-22 04:15:00 +01:00 (Europe/Berlin)\n                  2026-03-29 04:15:00 +02:00 (Europe/Berlin)\n                  2026-04-05 04:15:00 +02:00 (Europe/Berlin)\n"
+    ), "{out}");
+    insta::assert_snapshot!("text_full", out);
 }
 
 #[test]
@@ -536,6 +549,18 @@ fn known_secrets_never_reach_any_format() {
     plan.warnings.push(format!("leaked {one_line}"));
     plan.blockers.push(format!("blocked by {one_line}"));
     plan.conflicts[0].message.push_str(one_line);
+    // In an invocation's task: a field difference and a reason.
+    let inv = plan
+        .invocations
+        .iter_mut()
+        .find(|i| i.name == "disk-usage-web")
+        .unwrap();
+    inv.tasks[0].fields[0].after = Some(format!("threshold={multi_line}"));
+    inv.tasks[0].reasons.push(format!("echoes {one_line}"));
+    inv.ineligible.push(IneligibleInstance {
+        instance_id: "i-x".into(),
+        reason: one_line.into(),
+    });
 
     let secrets = Secrets::from([
         ("DB_PASS".to_string(), multi_line.to_string()),

@@ -86,6 +86,13 @@ pub fn invocation_action(i: &InvocationPlan) -> TaskAction {
     }
 }
 
+/// Declared invocations that no instance can run now and that have nothing to do.
+pub fn unrunnable(plan: &Plan) -> impl Iterator<Item = &InvocationPlan> {
+    plan.invocations
+        .iter()
+        .filter(|i| i.source.is_some() && i.instances.is_empty() && i.actions().next().is_none())
+}
+
 /// `backup-app-data (c-123)`, or who makes its id in this apply.
 pub fn invocation_command(i: &InvocationPlan) -> String {
     match &i.command_id {

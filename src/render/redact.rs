@@ -158,6 +158,7 @@ fn invocation(i: &mut InvocationPlan, secrets: &Secrets) {
         run,
         tags,
         hash: _,
+        inputs_hash: _,
         instances,
         ineligible,
         tasks,

@@ -123,6 +123,7 @@ impl Writer<'_> {
                 self.invocation(i);
             }
         }
+        self.unrunnable(plan);
         self.conflicts(plan);
         self.blockers(plan);
         self.not_reconciled(plan);
@@ -182,11 +183,35 @@ impl Writer<'_> {
         }
     }
 
+    /// Invocations no instance can run now: nothing is invoked, so they have no action,
+    /// but what they target and why nothing can run it is worth a look.
+    fn unrunnable(&mut self, plan: &Plan) {
+        let list: Vec<&InvocationPlan> = describe::unrunnable(plan).collect();
+        if list.is_empty() {
+            return;
+        }
+        self.line("");
+        let title = self.paint(
+            YELLOW.bold(),
+            "Invocations no instance can run now (nothing is invoked):",
+        );
+        self.line(&title);
+        for i in list {
+            self.line("");
+            self.invocation(i);
+        }
+    }
+
     fn invocation(&mut self, i: &InvocationPlan) {
         let action = describe::invocation_action(i);
         let style = task_style(action);
-        let sym = self.paint(style, &format!("{:>3}", action.symbol()));
+        let sym = if action == TaskAction::NoOp {
+            self.paint(YELLOW.bold(), "  !")
+        } else {
+            self.paint(style, &format!("{:>3}", action.symbol()))
+        };
         let verb = match action {
+            TaskAction::NoOp => "has no instance to run on",
             TaskAction::Stop if i.source.is_none() => "will be stopped (its document is gone)",
             TaskAction::Stop => "has tasks to stop",
             TaskAction::Invoke => "will be invoked",

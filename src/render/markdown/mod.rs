@@ -54,6 +54,17 @@ pub fn render_with_secrets(plan: &Plan, secrets: &Secrets) -> String {
             rank: 0,
         });
     }
+    let idle: Vec<&InvocationPlan> = describe::unrunnable(&plan).collect();
+    if !idle.is_empty() {
+        sections.push(Section {
+            head: "\n### Invocations no instance can run now\n\nNothing is invoked for these.\n\n"
+                .into(),
+            items: idle.iter().map(|i| r(invocation_details(i))).collect(),
+            noun: "invocations without instances",
+            order: Order::LargestFirst,
+            rank: 1,
+        });
+    }
     if !plan.conflicts.is_empty() {
         sections.push(Section {
             head: "\n### Conflicts\n\nApply will not run until these are resolved.\n\n".into(),
@@ -346,7 +357,9 @@ fn invocation_details(i: &InvocationPlan) -> String {
             ));
         }
     }
-    out.push_str("\n| Task | Action | Instances | Why |\n|---|---|---|---|\n");
+    if i.actions().next().is_some() {
+        out.push_str("\n| Task | Action | Instances | Why |\n|---|---|---|---|\n");
+    }
     for t in i.actions() {
         let id =
             t.id.as_deref()

@@ -65,6 +65,7 @@ fn plan(changes: Vec<Change>) -> Plan {
             writes: changes.len() as u64 * 2,
         },
         changes,
+        invocations: Vec::new(),
         conflicts: Vec::new(),
         not_reconciled: Vec::new(),
         warnings: Vec::new(),

@@ -3,6 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use assistctl::reconcile::invocation_model::{
+    ParameterSource, PlannedParameter, RunOptions, TargetSelector,
+};
+use assistctl::reconcile::invocation_plan::{
+    IneligibleInstance, InvocationPlan, PlannedSchedule, TaskAction, TaskChange,
+};
+use assistctl::reconcile::invocation_schedule::planned;
 use assistctl::reconcile::model::{CommandState, TAG_NAME, TAG_STACK};
 use assistctl::reconcile::plan::{
     Action, ApiCalls, Change, Conflict, FieldDiff, NotReconciled, PLAN_FORMAT_VERSION, Plan,
@@ -171,7 +178,13 @@ fn full_plan() -> Plan {
         message: "an unowned command named `db-vacuum` already exists (c-hz0009)".into(),
         hint: "adopt it with `assistctl import --id c-hz0009 --out DIR` and apply, or rename the document".into(),
     }];
-    let writes = changes.iter().map(|c| u64::from(c.writes)).sum();
+    let invocations = invocations();
+    let writes = changes.iter().map(|c| u64::from(c.writes)).sum::<u64>()
+        + invocations
+            .iter()
+            .flat_map(|i| &i.tasks)
+            .map(|t| u64::from(t.writes))
+            .sum::<u64>();
     Plan {
         format_version: PLAN_FORMAT_VERSION,
         assistctl_version: "0.1.0".into(),
@@ -180,8 +193,9 @@ fn full_plan() -> Plan {
         regions: vec![hz.into(), sh.into()],
         manifest_digest: format!("sha256:{}", "9f2c".repeat(16)),
         live_digest: format!("sha256:{}", "41ab".repeat(16)),
-        summary: Summary::of(&changes, conflicts.len()),
+        summary: Summary::of(&changes, conflicts.len()).with_invocations(&invocations),
         changes,
+        invocations,
         conflicts,
         not_reconciled: vec![
             NotReconciled {
@@ -207,6 +221,199 @@ fn full_plan() -> Plan {
     }
 }
 
+fn task(action: TaskAction, batch: u32, id: Option<&str>, instances: &[&str]) -> TaskChange {
+    TaskChange {
+        action,
+        batch,
+        id: id.map(Into::into),
+        reasons: Vec::new(),
+        fields: Vec::new(),
+        instances: instances.iter().map(|i| i.to_string()).collect(),
+        added_instances: Vec::new(),
+        client_token: None,
+        writes: match action {
+            TaskAction::NoOp => 0,
+            TaskAction::Invoke | TaskAction::Stop => 1,
+            TaskAction::Modify | TaskAction::Reinvoke => 2,
+        },
+    }
+}
+
+fn invocation(name: &str, command: &str, schedule: PlannedSchedule) -> InvocationPlan {
+    InvocationPlan {
+        region: "cn-hangzhou".into(),
+        name: name.into(),
+        source: Some(format!("invocations/{name}.yaml:1")),
+        command: command.into(),
+        command_id: Some("c-hz0001".into()),
+        schedule,
+        parameters: Vec::new(),
+        targets: TargetSelector::default(),
+        run: RunOptions {
+            timeout: 60,
+            ..RunOptions::default()
+        },
+        tags: tags(name, &[("team", "ops")]),
+        hash: "5f1e".repeat(10),
+        inputs_hash: "a07c".repeat(10),
+        instances: Vec::new(),
+        ineligible: Vec::new(),
+        tasks: Vec::new(),
+    }
+}
+
+/// A new cron run in Berlin with a secret parameter and an instance left out; a rate
+/// task changed in place; a boot task replaced; a removed document's task stopped.
+fn invocations() -> Vec<InvocationPlan> {
+    // The example's cron, planned a week before Berlin's change to summer time.
+    let berlin = planned(
+        "Period",
+        Some("0 15 4 ? * SUN Europe/Berlin"),
+        chrono::DateTime::parse_from_rfc3339("2026-03-20T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    );
+    let mut rotate = invocation("weekly-log-rotation", "rotate-app-logs", berlin);
+    rotate.command_id = None;
+    rotate.parameters = vec![
+        PlannedParameter {
+            name: "keep_days".into(),
+            source: ParameterSource::Literal,
+            value: Some("45".into()),
+            from_env: None,
+        },
+        PlannedParameter {
+            name: "log_dir".into(),
+            source: ParameterSource::Default,
+            value: Some("/var/log/app".into()),
+            from_env: None,
+        },
+        PlannedParameter {
+            name: "s3_key".into(),
+            source: ParameterSource::FromEnv,
+            value: None,
+            from_env: Some("ARCHIVE_KEY".into()),
+        },
+    ];
+    rotate.targets.tags = BTreeMap::from([("app".to_string(), "orders".to_string())]);
+    rotate.instances = vec!["i-bp1ord01".into(), "i-bp1ord02".into()];
+    rotate.ineligible = vec![IneligibleInstance {
+        instance_id: "i-bp1ord03".into(),
+        reason: "a rate, at or time-zone schedule needs agent 2.2.3.282 or later and it has 2.2.0.106 (ClientNeedUpgrade)".into(),
+    }];
+    let mut invoke = task(TaskAction::Invoke, 0, None, &["i-bp1ord01", "i-bp1ord02"]);
+    invoke.reasons = vec!["first run: no task of this document exists yet".into()];
+    invoke.client_token = Some("assistctl-3c1d2e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d".into());
+    rotate.tasks = vec![invoke];
+
+    let mut disk = invocation(
+        "disk-usage-web",
+        "disk-usage-check",
+        PlannedSchedule {
+            repeat_mode: "Period".into(),
+            frequency: Some("rate(15m)".into()),
+            description: "every 15 minutes".into(),
+            time_zone: Some("UTC".into()),
+            next_fires: vec![
+                "2026-05-01 02:15:00 +00:00 (UTC)".into(),
+                "2026-05-01 02:30:00 +00:00 (UTC)".into(),
+                "2026-05-01 02:45:00 +00:00 (UTC)".into(),
+            ],
+        },
+    );
+    disk.instances = vec![
+        "i-bp1web01".into(),
+        "i-bp1web02".into(),
+        "i-bp1web03".into(),
+    ];
+    let mut modify = task(
+        TaskAction::Modify,
+        0,
+        Some("t-hz0007"),
+        &["i-bp1web01", "i-bp1web02", "i-bp1web03"],
+    );
+    modify.reasons =
+        vec!["parameters, instances changed; ModifyInvocationAttribute changes it in place".into()];
+    modify.fields = vec![
+        field("parameters", "threshold=85", "threshold=80", false),
+        field(
+            "instances",
+            "i-bp1web01, i-bp1web02",
+            "i-bp1web01, i-bp1web02, i-bp1web03",
+            false,
+        ),
+    ];
+    modify.added_instances = vec!["i-bp1web03".into()];
+    disk.tasks = vec![modify];
+
+    let mut kernel = invocation(
+        "tune-kernel-staging",
+        "tune-kernel",
+        PlannedSchedule {
+            repeat_mode: "EveryReboot".into(),
+            frequency: None,
+            description: "at every boot of each instance".into(),
+            time_zone: None,
+            next_fires: Vec::new(),
+        },
+    );
+    kernel.instances = vec!["i-bp1stg01".into()];
+    let mut reinvoke = task(TaskAction::Reinvoke, 0, Some("t-hz0008"), &["i-bp1stg01"]);
+    reinvoke.reasons =
+        vec!["`username` changed, which ModifyInvocationAttribute cannot change".into()];
+    reinvoke.fields = vec![field("username", "", "ecs-user", true)];
+    reinvoke.client_token = Some("assistctl-9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b".into());
+    kernel.tasks = vec![reinvoke];
+
+    let mut gone = invocation(
+        "old-cleanup",
+        "cleanup",
+        PlannedSchedule {
+            repeat_mode: "Period".into(),
+            frequency: Some("rate(1h)".into()),
+            description: "every hour".into(),
+            time_zone: Some("UTC".into()),
+            next_fires: Vec::new(),
+        },
+    );
+    gone.source = None;
+    gone.hash = String::new();
+    gone.inputs_hash = String::new();
+    gone.instances = vec!["i-bp1web01".into()];
+    let mut stop = task(TaskAction::Stop, 0, Some("t-hz0009"), &["i-bp1web01"]);
+    stop.reasons = vec!["its document is gone from the manifests".into()];
+    gone.tasks = vec![stop];
+
+    let mut done = invocation(
+        "diagnose-win-1",
+        "collect-windows-diagnostics",
+        PlannedSchedule {
+            repeat_mode: "Once".into(),
+            frequency: None,
+            description: "once, when apply invokes it".into(),
+            time_zone: None,
+            next_fires: Vec::new(),
+        },
+    );
+    done.instances = vec!["i-bp1win01".into()];
+    let mut noop = task(TaskAction::NoOp, 0, Some("t-hz0010"), &["i-bp1win01"]);
+    noop.reasons =
+        vec!["this spec ran as t-hz0010 (Success); a `once` invocation runs once per spec".into()];
+    done.tasks = vec![noop];
+
+    let mut idle = invocation(
+        "grow-root-after-resize",
+        "grow-root-filesystem",
+        planned("NextRebootOnly", None, chrono::Utc::now()),
+    );
+    idle.targets.instance_ids = vec!["i-bp1gone01".into()];
+    idle.ineligible = vec![IneligibleInstance {
+        instance_id: "i-bp1gone01".into(),
+        reason: "it does not exist in this region".into(),
+    }];
+    vec![done, disk, gone, idle, kernel, rotate]
+}
+
 fn in_sync_plan() -> Plan {
     let mut a = change(Action::NoOp, "cn-hangzhou", "healthcheck", Some("c-hz0001"));
     a.desired = Some(state("healthcheck", "curl -fsS localhost\n"));
@@ -225,6 +432,7 @@ fn in_sync_plan() -> Plan {
         live_digest: format!("sha256:{}", "41ab".repeat(16)),
         summary: Summary::of(&changes, 0),
         changes,
+        invocations: Vec::new(),
         conflicts: Vec::new(),
         not_reconciled: Vec::new(),
         warnings: Vec::new(),
@@ -245,7 +453,12 @@ fn plain() -> text::TextOptions {
 
 #[test]
 fn text_of_every_kind_of_change() {
-    insta::assert_snapshot!("text_full", text::render(&full_plan(), &plain()));
+    let out = text::render(&full_plan(), &plain());
+    // The cron's next three fires keep 04:15 Berlin time across the change to summer time.
+    assert!(out.contains(
+        "      next fires: 2026-03-22 04:15:00 +01:00 (Europe/Berlin)\n                  2026-03-29 04:15:00 +02:00 (Europe/Berlin)\n                  2026-04-05 04:15:00 +02:00 (Europe/Berlin)\n"
+    ), "{out}");
+    insta::assert_snapshot!("text_full", out);
 }
 
 #[test]
@@ -336,6 +549,18 @@ fn known_secrets_never_reach_any_format() {
     plan.warnings.push(format!("leaked {one_line}"));
     plan.blockers.push(format!("blocked by {one_line}"));
     plan.conflicts[0].message.push_str(one_line);
+    // In an invocation's task: a field difference and a reason.
+    let inv = plan
+        .invocations
+        .iter_mut()
+        .find(|i| i.name == "disk-usage-web")
+        .unwrap();
+    inv.tasks[0].fields[0].after = Some(format!("threshold={multi_line}"));
+    inv.tasks[0].reasons.push(format!("echoes {one_line}"));
+    inv.ineligible.push(IneligibleInstance {
+        instance_id: "i-x".into(),
+        reason: one_line.into(),
+    });
 
     let secrets = Secrets::from([
         ("DB_PASS".to_string(), multi_line.to_string()),

@@ -12,7 +12,6 @@ use super::connect::{self, ConnectArgs};
 use super::output::{BOLD, ERROR, OK};
 use super::plan::{Format, exit_code, show};
 use crate::reconcile::apply::{self, Outcome};
-use crate::reconcile::live::{self, Reads};
 use crate::reconcile::plan::{PLAN_FORMAT_VERSION, Plan};
 use crate::reconcile::planner::{self, PlanOptions};
 
@@ -37,6 +36,10 @@ pub struct Args {
     /// Allow a plan that deletes every command the stack owns.
     #[arg(long)]
     pub allow_empty: bool,
+    /// Fail when an invocation targets an instance that cannot run it, instead of leaving
+    /// the instance out.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -65,32 +68,45 @@ async fn run_with(
             let opts = PlanOptions {
                 targets: args.targets.clone(),
                 allow_empty: args.allow_empty,
+                strict: args.strict,
             };
             planner::plan(client, desired, &opts).await?
         }
     };
-    print!("{}", show(&plan, Format::Text));
+    let mut secrets = super::desired::env_secrets(desired);
+    print!("{}", show(&plan, Format::Text, &secrets));
     if exit_code(&plan, false) != 0 {
         bail!("the plan cannot be applied: resolve the conflicts and errors above first");
     }
     if !plan.has_changes() {
         return Ok(0);
     }
+    // Every variable is checked before anything changes, and all missing ones are named.
+    let env = super::desired::require_env(&plan.env_needed())?;
+    secrets.extend(env.clone());
     if args.plan.is_none() && !args.auto_approve && !confirm()? {
         println!("Apply cancelled.");
         return Ok(1);
     }
-    let bar = progress(plan.actions().count() as u64);
-    let outcome = apply::apply(client, &plan, usize::from(args.parallelism), |c, ok| {
-        bar.set_message(format!("{} {}", c.action.symbol(), c.name));
+    let tasks: usize = plan.invocations.iter().map(|i| i.actions().count()).sum();
+    let bar = progress((plan.actions().count() + tasks) as u64);
+    let progress = |label: &str, ok: bool| {
+        bar.set_message(label.to_string());
         if !ok {
-            bar.println(format!("failed: {} {}", c.action.symbol(), c.name));
+            bar.println(format!("failed: {label}"));
         }
         bar.inc(1);
-    })
+    };
+    let outcome = apply::apply(
+        client,
+        &plan,
+        usize::from(args.parallelism),
+        &env,
+        &progress,
+    )
     .await;
     bar.finish_and_clear();
-    Ok(report(&outcome))
+    Ok(report(&outcome, &secrets))
 }
 
 fn read_plan(file: &PathBuf) -> anyhow::Result<Plan> {
@@ -126,17 +142,11 @@ async fn check_fresh(
             "the plan is stale: the manifests changed since it was made (run `assistctl plan --out` again and review it)"
         );
     }
-    let live = live::read(
-        client,
-        &desired.stack,
-        &desired.regions,
-        &desired.commands,
-        &Reads::default(),
-    )
-    .await?;
-    if planner::live_digest(&live) != plan.live_digest {
+    // The plan is made again from the cloud as it is now; only its live digest is used.
+    let now = planner::plan(client, desired, &PlanOptions::default()).await?;
+    if now.live_digest != plan.live_digest {
         bail!(
-            "the plan is stale: the commands in the cloud changed since it was made (run `assistctl plan --out` again and review it)"
+            "the plan is stale: the commands in the cloud changed since it was made, or the tasks or instances of its invocations did (run `assistctl plan --out` again and review it)"
         );
     }
     Ok(())
@@ -168,7 +178,8 @@ fn progress(n: u64) -> ProgressBar {
     bar
 }
 
-fn report(o: &Outcome) -> u8 {
+fn report(o: &Outcome, secrets: &crate::render::Secrets) -> u8 {
+    let r = |s: &str| crate::render::redact(s, secrets);
     for (c, id) in &o.applied {
         let id = id.as_deref().or(c.id.as_deref()).unwrap_or_default();
         println!(
@@ -191,22 +202,57 @@ fn report(o: &Outcome) -> u8 {
             } else {
                 &f.request_id
             },
-            f.message
+            r(&f.message)
         );
     }
-    if o.failures.is_empty() {
+    for t in &o.tasks.applied {
         println!(
-            "{OK}Apply complete:{OK:#} {} changes applied.",
-            o.applied.len()
+            "{} invocation {} ({}) batch {} {}: done {}",
+            t.action.symbol(),
+            t.name,
+            t.region,
+            t.batch,
+            task_past(t.action),
+            t.id
         );
+    }
+    for f in &o.tasks.failures {
+        eprintln!(
+            "{ERROR}error{ERROR:#}: {} invocation {} ({}) batch {} failed: {} (request id {}): {}",
+            f.action.symbol(),
+            f.name,
+            f.region,
+            f.batch,
+            f.code,
+            if f.request_id.is_empty() {
+                "none"
+            } else {
+                &f.request_id
+            },
+            r(&f.message)
+        );
+    }
+    let applied = o.applied.len() + o.tasks.applied.len();
+    let failed = o.failures.len() + o.tasks.failures.len();
+    if failed == 0 {
+        println!("{OK}Apply complete:{OK:#} {applied} changes applied.");
         0
     } else {
         println!(
-            "{ERROR}Apply incomplete:{ERROR:#} {} applied, {} failed. Fix the cause and run apply again; it continues from where the cloud is now.",
-            o.applied.len(),
-            o.failures.len()
+            "{ERROR}Apply incomplete:{ERROR:#} {applied} applied, {failed} failed. Fix the cause and run apply again; it continues from where the cloud is now."
         );
         1
+    }
+}
+
+fn task_past(a: crate::reconcile::invocation_plan::TaskAction) -> &'static str {
+    use crate::reconcile::invocation_plan::TaskAction::*;
+    match a {
+        NoOp => "unchanged",
+        Invoke => "invoked",
+        Modify => "modified",
+        Reinvoke => "stopped and invoked again",
+        Stop => "stopped",
     }
 }
 

@@ -8,6 +8,7 @@ use anyhow::bail;
 use super::output;
 use crate::manifest::{self, rules::Context};
 use crate::reconcile::desired::{self, Desired};
+use crate::render::Secrets;
 
 /// The desired state of the manifests under `paths`, or the validation errors printed and
 /// an error returned.
@@ -30,4 +31,48 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<Desired> {
         bail!("no Stack document in the manifests");
     };
     desired::build(&v.set, stack)
+}
+
+/// The values of the `fromEnv` variables the invocations name that are set now: never
+/// used for a plan's content, only to redact them from everything printed.
+pub fn env_secrets(desired: &Desired) -> Secrets {
+    desired
+        .invocations
+        .iter()
+        .flat_map(|i| i.parameters.iter().filter_map(|p| p.from_env.clone()))
+        .filter_map(|var| std::env::var(&var).ok().map(|v| (var, v)))
+        .collect()
+}
+
+/// The values of `vars`, or an error naming every one that is not set.
+pub fn require_env(vars: &[String]) -> anyhow::Result<Secrets> {
+    let missing: Vec<&str> = vars
+        .iter()
+        .filter(|v| std::env::var_os(v).is_none())
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "the invocations to apply read {} from the environment, and {} not set: {}; set {} and apply again (nothing was changed)",
+            if vars.len() == 1 {
+                "a parameter"
+            } else {
+                "parameters"
+            },
+            if missing.len() == 1 {
+                "this variable is"
+            } else {
+                "these variables are"
+            },
+            missing.join(", "),
+            if missing.len() == 1 { "it" } else { "them" }
+        );
+    }
+    vars.iter()
+        .map(|v| {
+            std::env::var(v)
+                .map(|value| (v.clone(), value))
+                .map_err(|_| anyhow::anyhow!("the environment variable {v} is not valid UTF-8"))
+        })
+        .collect()
 }

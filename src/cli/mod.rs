@@ -10,6 +10,7 @@ mod import;
 mod output;
 mod plan;
 mod schema;
+mod status;
 mod validate;
 
 use std::process::ExitCode;
@@ -50,6 +51,8 @@ pub enum Command {
     Plan(plan::Args),
     /// Make the cloud match the manifests (from a fresh or a saved plan).
     Apply(apply::Args),
+    /// The latest run of each invocation per instance: status, exit code, times, output.
+    Status(status::Args),
     /// Adopt existing commands no stack owns: write their manifests and scripts.
     Import(import::Args),
     /// The local Cloud Assistant emulator (`emulator serve`).
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Plan(a) => block_on(plan::run(a)),
         Command::Apply(a) => block_on(apply::run(a)),
         Command::Import(a) => block_on(import::run(a)),
+        Command::Status(a) => block_on(status::run(a)),
         Command::Emulator(a) => emulator::run(a).map(|()| 0),
         Command::Schema(a) => schema::run(a),
         Command::Completions(a) => completions::run(a),

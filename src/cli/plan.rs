@@ -30,6 +30,10 @@ pub struct Args {
     /// Allow a plan that deletes every command the stack owns.
     #[arg(long)]
     pub allow_empty: bool,
+    /// Fail when an invocation targets an instance that cannot run it, instead of leaving
+    /// the instance out.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -48,30 +52,34 @@ pub async fn run(args: Args) -> anyhow::Result<u8> {
     let opts = PlanOptions {
         targets: args.targets.clone(),
         allow_empty: args.allow_empty,
+        strict: args.strict,
     };
     let result = planner::plan(&conn.client, &desired, &opts).await;
     conn.close().await;
     let plan = result?;
+    let secrets = super::desired::env_secrets(&desired);
     if let Some(out) = &args.out {
-        std::fs::write(out, render::json::render(&plan))
+        std::fs::write(out, render::json::render_with_secrets(&plan, &secrets))
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
     }
-    print!("{}", show(&plan, args.format));
+    print!("{}", show(&plan, args.format, &secrets));
     Ok(exit_code(&plan, args.detailed_exitcode))
 }
 
-pub fn show(plan: &Plan, format: Format) -> String {
+/// The plan in `format`, with every value of `secrets` masked.
+pub fn show(plan: &Plan, format: Format, secrets: &render::Secrets) -> String {
     match format {
-        Format::Text => render::text::render(
+        Format::Text => render::text::render_with_secrets(
             plan,
             &render::text::TextOptions {
                 color: anstream::AutoStream::choice(&std::io::stdout())
                     != anstream::ColorChoice::Never,
                 width: 100,
             },
+            secrets,
         ),
-        Format::Json => render::json::render(plan),
-        Format::Markdown => render::markdown::render(plan),
+        Format::Json => render::json::render_with_secrets(plan, secrets),
+        Format::Markdown => render::markdown::render_with_secrets(plan, secrets),
     }
 }
 

@@ -12,8 +12,10 @@ use crate::cloud::ops::commands::{
 };
 use crate::cloud::ops::tags::{TagResourcesRequest, UntagResourcesRequest};
 use crate::cloud::{Client, Error};
+use crate::render::redact::Secrets;
 
 use super::diff::tag_delta;
+use super::invocation_apply::{self, CommandIds, TaskResults};
 use super::live::{self, Reads};
 use super::model::CommandState;
 use super::plan::{Action, Change, Plan};
@@ -32,31 +34,111 @@ pub struct Outcome {
     /// Changes applied, with the id of what they created (if any).
     pub applied: Vec<(Change, Option<String>)>,
     pub failures: Vec<Failure>,
+    /// The invocation part.
+    pub tasks: TaskResults,
 }
 
-/// Applies every change of `plan`, at most `parallelism` at a time. `done` is called as
-/// each change finishes (for progress output).
+/// Applies every change of `plan`, at most `parallelism` at a time, in dependency order:
+/// command creates, updates and adoptions (and the create half of replaces); then task
+/// stops; then invokes and in-place modifies, with the ids of commands just created; then
+/// command deletes (and the delete half of replaces), so a replaced command's tasks have
+/// moved before it goes. `env` holds the `fromEnv` values; `done` is called as each change
+/// finishes (for progress output).
 pub async fn apply(
     client: &Client,
     plan: &Plan,
     parallelism: usize,
-    done: impl Fn(&Change, bool),
+    env: &Secrets,
+    done: &(dyn Fn(&str, bool) + Sync),
 ) -> Outcome {
-    let mut results = futures::stream::iter(plan.actions().cloned())
+    let label = |c: &Change| format!("{} command {}", c.action.symbol(), c.name);
+    let first = plan
+        .actions()
+        .filter(|c| c.action != Action::Delete)
+        .cloned();
+    let mut results = futures::stream::iter(first)
         .map(|change| async move {
-            let r = apply_one(client, &change).await;
+            let r = apply_first(client, &change).await;
             (change, r)
         })
         .buffer_unordered(parallelism.max(1));
     let mut out = Outcome::default();
     while let Some((change, r)) = results.next().await {
-        done(&change, r.is_ok());
+        if change.action != Action::Replace || r.is_err() {
+            done(&label(&change), r.is_ok());
+        }
         match r {
             Ok(id) => out.applied.push((change, id)),
             Err(e) => out.failures.push(failure(change, &e)),
         }
     }
+    drop(results);
     verify_creates(client, plan, &mut out).await;
+
+    let mut ids = CommandIds::new();
+    for c in plan
+        .actions()
+        .filter(|c| matches!(c.action, Action::Create | Action::Replace))
+    {
+        ids.insert(
+            (c.region.clone(), c.name.clone()),
+            Err(format!(
+                "command `{}` could not be {}: see its error",
+                c.name,
+                if c.action == Action::Create {
+                    "created"
+                } else {
+                    "replaced"
+                }
+            )),
+        );
+    }
+    for (c, id) in &out.applied {
+        if let (Action::Create | Action::Replace, Some(id)) = (c.action, id) {
+            ids.insert((c.region.clone(), c.name.clone()), Ok(id.clone()));
+        }
+    }
+    out.tasks =
+        invocation_apply::apply(client, &plan.invocations, &ids, env, parallelism, done).await;
+
+    // Deletes last: the old halves of replaces, then the commands no document declares.
+    let replaced: Vec<Change> = out
+        .applied
+        .iter()
+        .filter(|(c, _)| c.action == Action::Replace)
+        .map(|(c, _)| c.clone())
+        .collect();
+    let last = replaced.into_iter().chain(
+        plan.actions()
+            .filter(|c| c.action == Action::Delete)
+            .cloned(),
+    );
+    let mut results = futures::stream::iter(last)
+        .map(|change| async move {
+            let c = client.with_region(&change.region);
+            let r = match c {
+                Ok(c) => delete(&c, change.id.as_deref().unwrap_or_default()).await,
+                Err(e) => Err(e),
+            };
+            (change, r)
+        })
+        .buffer_unordered(parallelism.max(1));
+    while let Some((change, r)) = results.next().await {
+        done(&label(&change), r.is_ok());
+        match (change.action, r) {
+            (Action::Delete, Ok(())) => out.applied.push((change, None)),
+            (_, Ok(())) => {}
+            (_, Err(e)) => {
+                out.applied.retain(|(c, _)| {
+                    !(c.region == change.region
+                        && c.name == change.name
+                        && c.action == change.action)
+                });
+                out.failures.push(failure(change, &e));
+            }
+        }
+    }
+    drop(results);
     out.applied
         .sort_by(|a, b| (&a.0.region, &a.0.name).cmp(&(&b.0.region, &b.0.name)));
     out.failures.sort_by(|a, b| {
@@ -129,29 +211,16 @@ fn failure(change: Change, e: &Error) -> Failure {
     }
 }
 
-async fn apply_one(client: &Client, c: &Change) -> Result<Option<String>, Error> {
+/// A change's first step: everything but deletes, and a replace's create (its old
+/// command is deleted with the deletes, after the tasks moved).
+async fn apply_first(client: &Client, c: &Change) -> Result<Option<String>, Error> {
     let client = client.with_region(&c.region)?;
     let id = c.id.clone().unwrap_or_default();
     match c.action {
-        Action::NoOp => Ok(None),
-        Action::Create => create(&client, c).await.map(Some),
-        Action::Update => {
+        Action::NoOp | Action::Delete => Ok(None),
+        Action::Create | Action::Replace => create(&client, c).await.map(Some),
+        Action::Update | Action::Adopt => {
             update(&client, c, &id).await?;
-            Ok(None)
-        }
-        Action::Replace => {
-            // Create first, so a failure leaves the old command running; the delete
-            // of the old one is the last step.
-            let new_id = create(&client, c).await?;
-            delete(&client, &id).await?;
-            Ok(Some(new_id))
-        }
-        Action::Adopt => {
-            update(&client, c, &id).await?;
-            Ok(None)
-        }
-        Action::Delete => {
-            delete(&client, &id).await?;
             Ok(None)
         }
     }

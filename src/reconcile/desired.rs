@@ -8,6 +8,8 @@ use crate::manifest::script;
 use crate::manifest::set::{Located, ManifestSet};
 use crate::manifest::types::{CommandDocument, StackDocument};
 
+use super::invocation_desired;
+use super::invocation_model::DesiredInvocation;
 use super::model::{CommandState, DesiredCommand, TAG_NAME, TAG_STACK};
 use super::plan::NotReconciled;
 
@@ -17,6 +19,8 @@ pub struct Desired {
     /// Every region the stack touches: its own and any a document names.
     pub regions: Vec<String>,
     pub commands: Vec<DesiredCommand>,
+    pub invocations: Vec<DesiredInvocation>,
+    /// Documents this version does not reconcile (none: kept for the plan format).
     pub not_reconciled: Vec<NotReconciled>,
 }
 
@@ -33,21 +37,19 @@ pub fn build(set: &ManifestSet, stack: &Located<StackDocument>) -> anyhow::Resul
         }
         commands.push(d);
     }
-    let not_reconciled = set
-        .invocations
-        .iter()
-        .map(|i| NotReconciled {
-            kind: "Invocation".into(),
-            name: i.doc.metadata.name.clone(),
-            source: format!("{}:{}", i.file.display(), i.positions.document_line()),
-        })
-        .collect();
+    let invocations = invocation_desired::build(set, stack, &commands)?;
+    for i in &invocations {
+        if !regions.contains(&i.region) {
+            regions.push(i.region.clone());
+        }
+    }
     regions.sort();
     Ok(Desired {
         stack: stack.doc.metadata.name.clone(),
         regions,
         commands,
-        not_reconciled,
+        invocations,
+        not_reconciled: Vec::new(),
     })
 }
 

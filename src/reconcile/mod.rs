@@ -3,7 +3,15 @@
 pub mod apply;
 pub mod desired;
 pub mod diff;
+pub mod invocation_apply;
+pub mod invocation_desired;
+pub mod invocation_diff;
+pub mod invocation_live;
+pub mod invocation_model;
+pub mod invocation_plan;
+pub mod invocation_schedule;
 pub mod live;
 pub mod model;
 pub mod plan;
 pub mod planner;
+pub mod targets;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::invocation_plan::{InvocationPlan, TaskAction};
 use super::model::CommandState;
 
 /// Bumped on any incompatible change of the JSON plan format.
@@ -22,8 +23,11 @@ pub struct Plan {
     /// Digest of every live object read; apply refuses a saved plan when it changed.
     pub live_digest: String,
     pub changes: Vec<Change>,
+    /// One per Invocation document, and per removed document with tasks to stop.
+    #[serde(default)]
+    pub invocations: Vec<InvocationPlan>,
     pub conflicts: Vec<Conflict>,
-    /// Documents this version does not reconcile yet (Invocations).
+    /// Documents this version does not reconcile (none since invocations are).
     pub not_reconciled: Vec<NotReconciled>,
     pub warnings: Vec<String>,
     /// Reasons apply must refuse this plan (a quota that would be exceeded, a plan that
@@ -38,6 +42,30 @@ impl Plan {
     /// Whether apply would change anything.
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
+            || self
+                .invocations
+                .iter()
+                .any(|i| i.actions().next().is_some())
+    }
+
+    /// Every `fromEnv` variable the tasks apply invokes or modifies need.
+    pub fn env_needed(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .invocations
+            .iter()
+            .filter(|i| {
+                i.tasks.iter().any(|t| {
+                    matches!(
+                        t.action,
+                        TaskAction::Invoke | TaskAction::Reinvoke | TaskAction::Modify
+                    )
+                })
+            })
+            .flat_map(|i| i.parameters.iter().filter_map(|p| p.from_env.clone()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Changes that do something, in apply order.
@@ -167,6 +195,21 @@ pub struct Summary {
     pub delete: usize,
     pub unchanged: usize,
     pub conflicts: usize,
+    /// Tasks to invoke (InvokeCommand).
+    #[serde(default)]
+    pub invoke: usize,
+    /// Tasks to modify in place (ModifyInvocationAttribute).
+    #[serde(default)]
+    pub modify: usize,
+    /// Tasks to stop and invoke again.
+    #[serde(default)]
+    pub reinvoke: usize,
+    /// Tasks to stop.
+    #[serde(default)]
+    pub stop: usize,
+    /// Tasks with nothing to do.
+    #[serde(default)]
+    pub tasks_unchanged: usize,
 }
 
 impl Summary {
@@ -186,6 +229,20 @@ impl Summary {
             }
         }
         s
+    }
+
+    /// [`Summary::of`] with the invocations' tasks counted too.
+    pub fn with_invocations(mut self, invocations: &[InvocationPlan]) -> Summary {
+        for t in invocations.iter().flat_map(|i| &i.tasks) {
+            match t.action {
+                TaskAction::NoOp => self.tasks_unchanged += 1,
+                TaskAction::Invoke => self.invoke += 1,
+                TaskAction::Modify => self.modify += 1,
+                TaskAction::Reinvoke => self.reinvoke += 1,
+                TaskAction::Stop => self.stop += 1,
+            }
+        }
+        self
     }
 }
 

@@ -1,6 +1,8 @@
 //! Making a plan: read the live state, diff it with the desired state, check the quota
 //! and the safety rules, and record digests so a saved plan can be checked for staleness.
 
+use std::collections::BTreeMap;
+
 use chrono::{SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 
@@ -11,8 +13,14 @@ use crate::cloud::{Client, Error};
 
 use super::desired::Desired;
 use super::diff::{self, Live};
+use super::invocation_diff::{self, CommandRef, Target};
+use super::invocation_live;
+use super::invocation_model::LiveInvocation;
+use super::invocation_plan::InvocationPlan;
 use super::live::{self, Reads};
-use super::plan::{Action, ApiCalls, PLAN_FORMAT_VERSION, Plan, Summary};
+use super::plan::{Action, ApiCalls, Change, PLAN_FORMAT_VERSION, Plan, Summary};
+use super::targets::{self, Inventory};
+use crate::domain::limits::MAX_TAGS;
 
 #[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
@@ -20,24 +28,107 @@ pub struct PlanOptions {
     pub targets: Vec<String>,
     /// Allow a plan that deletes every command the stack owns.
     pub allow_empty: bool,
+    /// Refuse the plan when an invocation's targets include an instance that cannot run it,
+    /// instead of leaving the instance out.
+    pub strict: bool,
 }
 
-pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Result<Plan, Error> {
-    let reads = Reads::default();
-    let live = live::read(
+/// Everything a plan reads from the cloud.
+#[derive(Debug, Clone, Default)]
+pub struct LiveState {
+    pub commands: Live,
+    pub invocations: Vec<LiveInvocation>,
+    /// The instances of the regions that have invocation documents.
+    pub inventory: Inventory,
+}
+
+/// Reads the live state of the stack: its commands and tasks in every region, and the
+/// instances of the regions invocations run in (one inventory read per region, only when
+/// there are invocation documents).
+pub async fn read_live(
+    client: &Client,
+    desired: &Desired,
+    reads: &Reads,
+) -> Result<LiveState, Error> {
+    let commands = live::read(
         client,
         &desired.stack,
         &desired.regions,
         &desired.commands,
-        &reads,
+        reads,
     )
     .await?;
-    let (mut changes, mut conflicts) = diff::diff(&desired.stack, &desired.commands, &live);
+    let invocations =
+        invocation_live::read(client, &desired.stack, &desired.regions, reads).await?;
+    let mut inventory = Inventory::new();
+    let mut regions: Vec<&String> = desired.invocations.iter().map(|i| &i.region).collect();
+    regions.sort();
+    regions.dedup();
+    for region in regions {
+        inventory.insert(region.clone(), targets::read(client, region, reads).await?);
+    }
+    Ok(LiveState {
+        commands,
+        invocations,
+        inventory,
+    })
+}
+
+/// Each desired invocation with the instances it hits now.
+pub fn resolve_targets(desired: &Desired, inventory: &Inventory) -> Vec<Target> {
+    desired
+        .invocations
+        .iter()
+        .map(|d| {
+            let region = inventory.get(&d.region).map_or(&[][..], Vec::as_slice);
+            let (instances, ineligible) = targets::resolve(region, &d.selector, &d.needs);
+            Target {
+                desired: d.clone(),
+                instances,
+                ineligible,
+            }
+        })
+        .collect()
+}
+
+/// What becomes of each command, for the invocations that run it.
+fn command_refs(changes: &[Change]) -> BTreeMap<(String, String), CommandRef> {
+    changes
+        .iter()
+        .filter_map(|c| {
+            let r = match (c.action, &c.id) {
+                (Action::Create, _) => CommandRef::New("created"),
+                (Action::Replace, _) => CommandRef::New("replaced"),
+                (Action::Delete, _) | (_, None) => return None,
+                (_, Some(id)) => CommandRef::Stays(id.clone()),
+            };
+            Some(((c.region.clone(), c.name.clone()), r))
+        })
+        .collect()
+}
+
+pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Result<Plan, Error> {
+    let reads = Reads::default();
+    let state = read_live(client, desired, &reads).await?;
+    let live = &state.commands;
+    let (mut changes, mut conflicts) = diff::diff(&desired.stack, &desired.commands, live);
+    let resolved = resolve_targets(desired, &state.inventory);
+    let mut invocations = invocation_diff::diff(&invocation_diff::Inputs {
+        stack: &desired.stack,
+        desired: &resolved,
+        live: &state.invocations,
+        commands: &command_refs(&changes),
+        inventory: &state.inventory,
+        now: Utc::now(),
+    });
     if !opts.targets.is_empty() {
         changes.retain(|c| opts.targets.contains(&c.name));
         conflicts.retain(|c| opts.targets.contains(&c.name));
+        invocations.retain(|i| opts.targets.contains(&i.name));
     }
     let mut blockers = Vec::new();
+    let mut warnings = Vec::new();
+    invocation_checks(desired, &invocations, opts, &mut blockers);
     let deletes = changes
         .iter()
         .filter(|c| c.action == Action::Delete)
@@ -48,7 +139,6 @@ pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Res
             desired.stack
         ));
     }
-    let mut warnings = Vec::new();
     for region in &desired.regions {
         let adds = changes
             .iter()
@@ -75,8 +165,13 @@ pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Res
             }
         }
     }
-    let summary = Summary::of(&changes, conflicts.len());
-    let writes = changes.iter().map(|c| u64::from(c.writes)).sum();
+    let summary = Summary::of(&changes, conflicts.len()).with_invocations(&invocations);
+    let writes = changes.iter().map(|c| u64::from(c.writes)).sum::<u64>()
+        + invocations
+            .iter()
+            .flat_map(|i| &i.tasks)
+            .map(|t| u64::from(t.writes))
+            .sum::<u64>();
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
         assistctl_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -84,8 +179,9 @@ pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Res
         stack: desired.stack.clone(),
         regions: desired.regions.clone(),
         manifest_digest: manifest_digest(desired),
-        live_digest: live_digest(&live),
+        live_digest: live_digest(&state, &resolved),
         changes,
+        invocations,
         conflicts,
         not_reconciled: desired.not_reconciled.clone(),
         warnings,
@@ -124,6 +220,41 @@ async fn quota(client: &Client, region: &str, reads: &Reads) -> Result<(Option<i
     ))
 }
 
+/// Blockers of the invocation part: instances left out (with `--strict`), too many tags
+/// for a task. Documents nothing can run show in the plan as such (no instances).
+fn invocation_checks(
+    desired: &Desired,
+    invocations: &[InvocationPlan],
+    opts: &PlanOptions,
+    blockers: &mut Vec<String>,
+) {
+    for i in invocations.iter().filter(|i| i.source.is_some()) {
+        if opts.strict && !i.ineligible.is_empty() {
+            let list: Vec<String> = i
+                .ineligible
+                .iter()
+                .map(|x| format!("{}: {}", x.instance_id, x.reason))
+                .collect();
+            blockers.push(format!(
+                "--strict: invocation `{}` ({}) targets instances that cannot run it: {}",
+                i.name,
+                i.region,
+                list.join("; ")
+            ));
+        }
+    }
+    for d in &desired.invocations {
+        // The hash, inputs and batch tags join the ownership tags on every task.
+        let n = d.tags.len() + 3;
+        if n > MAX_TAGS && (opts.targets.is_empty() || opts.targets.contains(&d.name)) {
+            blockers.push(format!(
+                "invocation `{}` would carry {n} tags (the stack's, its own and five assistctl: tags); a task takes at most {MAX_TAGS}",
+                d.name
+            ));
+        }
+    }
+}
+
 pub fn manifest_digest(desired: &Desired) -> String {
     let mut items: Vec<String> = desired
         .commands
@@ -138,17 +269,54 @@ pub fn manifest_digest(desired: &Desired) -> String {
             )
         })
         .collect();
+    items.extend(
+        desired
+            .invocations
+            .iter()
+            .map(|i| format!("invocation\0{}\0{}\0{}", i.region, i.name, i.hash)),
+    );
     items.sort();
     digest(&items)
 }
 
-pub fn live_digest(live: &Live) -> String {
+/// Digest of what the plan decided on: the live commands, the tasks (without the statuses
+/// that change as runs progress; whether a repeating task is active counts) and where
+/// each invocation's targets resolve now.
+pub fn live_digest(state: &LiveState, resolved: &[Target]) -> String {
+    let live = &state.commands;
     let mut items: Vec<String> = live
         .owned
         .iter()
         .chain(&live.unowned)
         .map(|l| format!("{}\0{}\0{}", l.region, l.id, l.state.digest()))
         .collect();
+    for t in &state.invocations {
+        let active = t.repeat_mode != "Once" && t.is_active();
+        let mut shape = t.clone();
+        shape.status = String::new();
+        shape.instances.iter_mut().for_each(|(_, s)| s.clear());
+        let json = serde_json::to_string(&shape).unwrap_or_default();
+        items.push(format!(
+            "task\0{}\0{}\0{active}\0{}",
+            t.region,
+            t.id,
+            hex::encode(Sha256::digest(json.as_bytes()))
+        ));
+    }
+    for r in resolved {
+        let out: Vec<&str> = r
+            .ineligible
+            .iter()
+            .map(|x| x.instance_id.as_str())
+            .collect();
+        items.push(format!(
+            "targets\0{}\0{}\0{}\0{}",
+            r.desired.region,
+            r.desired.name,
+            r.instances.join(","),
+            out.join(",")
+        ));
+    }
     items.sort();
     items.dedup();
     digest(&items)

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::reconcile::invocation_model::ParameterSource;
+use crate::reconcile::invocation_plan::{InvocationPlan, TaskAction};
 use crate::reconcile::model::CommandState;
 use crate::reconcile::plan::{Action, ApiCalls, Change, Plan, ResourceKind, Summary};
 
@@ -37,9 +39,14 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `Plan: 1 to create, ...; 3 unchanged; 0 conflicts.`
+/// `Plan: 1 to create, ...; 3 unchanged; 0 conflicts.`, and the tasks when there are any.
 pub fn summary_line(s: &Summary) -> String {
     format!("Plan: {}.", summary_counts(s))
+}
+
+/// Whether the plan has invocation tasks to count.
+pub fn has_tasks(s: &Summary) -> bool {
+    s.invoke + s.modify + s.reinvoke + s.stop + s.tasks_unchanged > 0
 }
 
 /// `1 to create, ...; 3 unchanged; 0 conflicts`
@@ -53,7 +60,83 @@ pub fn summary_counts(s: &Summary) -> String {
         s.delete,
         s.unchanged,
         plural(s.conflicts, "conflict", "conflicts")
+    ) + &task_counts(s)
+}
+
+/// `; tasks: 1 to invoke, ...` when the plan has invocation tasks.
+fn task_counts(s: &Summary) -> String {
+    if !has_tasks(s) {
+        return String::new();
+    }
+    format!(
+        "; tasks: {} to invoke, {} to modify in place, {} to stop and invoke again, {} to stop, {} unchanged",
+        s.invoke, s.modify, s.reinvoke, s.stop, s.tasks_unchanged
     )
+}
+
+/// The action a document's heading shows: its tasks' one action, or `~` when they mix.
+pub fn invocation_action(i: &InvocationPlan) -> TaskAction {
+    let mut actions: Vec<TaskAction> = i.actions().map(|t| t.action).collect();
+    actions.sort();
+    actions.dedup();
+    match actions.as_slice() {
+        [] => TaskAction::NoOp,
+        [one] => *one,
+        _ => TaskAction::Modify,
+    }
+}
+
+/// Declared invocations that no instance can run now and that have nothing to do.
+pub fn unrunnable(plan: &Plan) -> impl Iterator<Item = &InvocationPlan> {
+    plan.invocations
+        .iter()
+        .filter(|i| i.source.is_some() && i.instances.is_empty() && i.actions().next().is_none())
+}
+
+/// `backup-app-data (c-123)`, or who makes its id in this apply.
+pub fn invocation_command(i: &InvocationPlan) -> String {
+    match &i.command_id {
+        Some(id) => format!("{} ({id})", i.command),
+        None => format!("{} (created or replaced by this apply)", i.command),
+    }
+}
+
+/// Each parameter as `name = "value"`, a `fromEnv` one as `name = **** (from $VAR)`; a
+/// default is marked.
+pub fn invocation_parameters(i: &InvocationPlan) -> Vec<String> {
+    i.parameters
+        .iter()
+        .map(|p| match (p.source, &p.from_env, &p.value) {
+            (ParameterSource::FromEnv, Some(var), _) => {
+                format!(
+                    "{} = {} (from ${})",
+                    visible(&p.name),
+                    crate::render::redact::MASK,
+                    visible(var)
+                )
+            }
+            (ParameterSource::Default, _, v) => format!(
+                "{} = {:?} (the command's default)",
+                visible(&p.name),
+                v.clone().unwrap_or_default()
+            ),
+            (_, _, v) => format!("{} = {:?}", visible(&p.name), v.clone().unwrap_or_default()),
+        })
+        .collect()
+}
+
+/// `RepeatMode Frequency: in words`.
+pub fn invocation_schedule(i: &InvocationPlan) -> String {
+    let s = &i.schedule;
+    match &s.frequency {
+        Some(f) => format!(
+            "{} {}: {}",
+            s.repeat_mode,
+            visible(f),
+            visible(&s.description)
+        ),
+        None => format!("{}: {}", s.repeat_mode, visible(&s.description)),
+    }
 }
 
 /// `API calls: N reads made, M writes to apply.`
@@ -72,10 +155,17 @@ pub fn is_in_sync(plan: &Plan) -> bool {
 
 /// `No changes. The stack matches the manifests (N commands checked).`
 pub fn no_changes_line(plan: &Plan) -> String {
-    format!(
-        "No changes. The stack matches the manifests ({} checked).",
+    let tasks: usize = plan.invocations.iter().map(|i| i.tasks.len()).sum();
+    let checked = if plan.invocations.is_empty() {
         plural(plan.changes.len(), "command", "commands")
-    )
+    } else {
+        format!(
+            "{} and {}",
+            plural(plan.changes.len(), "command", "commands"),
+            plural(tasks, "task", "tasks")
+        )
+    };
+    format!("No changes. The stack matches the manifests ({checked} checked).")
 }
 
 /// Fields whose values are numbers or booleans, shown without quotes.

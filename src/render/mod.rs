@@ -13,4 +13,5 @@ pub mod text;
 mod describe;
 mod script;
 
+pub use describe::visible;
 pub use redact::{Secrets, redact};

@@ -5,6 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::reconcile::invocation_model::{PlannedParameter, RunOptions, TargetSelector};
+use crate::reconcile::invocation_plan::{
+    IneligibleInstance, InvocationPlan, PlannedSchedule, TaskChange,
+};
 use crate::reconcile::model::CommandState;
 use crate::reconcile::plan::{Change, Conflict, FieldDiff, NotReconciled, Plan};
 
@@ -63,6 +67,7 @@ pub fn plan(plan: &Plan, secrets: &Secrets) -> Plan {
         manifest_digest: _,
         live_digest: _,
         changes,
+        invocations,
         conflicts,
         not_reconciled,
         warnings,
@@ -79,6 +84,9 @@ pub fn plan(plan: &Plan, secrets: &Secrets) -> Plan {
     }
     for c in conflicts {
         conflict(c, secrets);
+    }
+    for i in invocations {
+        invocation(i, secrets);
     }
     for n in not_reconciled {
         let NotReconciled { kind, name, source } = n;
@@ -110,19 +118,134 @@ fn change(c: &mut Change, secrets: &Secrets) {
     id.iter_mut().for_each(r);
     source.iter_mut().for_each(r);
     reasons.iter_mut().for_each(r);
-    for f in fields {
-        let FieldDiff {
-            field,
-            before,
-            after,
-            forces_replace: _,
-        } = f;
-        r(field);
-        before.iter_mut().for_each(r);
-        after.iter_mut().for_each(r);
-    }
+    fields.iter_mut().for_each(|f| field_diff(f, secrets));
     for s in desired.iter_mut().chain(live.iter_mut()) {
         state(s, secrets);
+    }
+}
+
+fn field_diff(f: &mut FieldDiff, secrets: &Secrets) {
+    let r = |s: &mut String| *s = redact(s, secrets);
+    let FieldDiff {
+        field,
+        before,
+        after,
+        forces_replace: _,
+    } = f;
+    r(field);
+    before.iter_mut().for_each(r);
+    after.iter_mut().for_each(r);
+}
+
+fn map(m: &mut BTreeMap<String, String>, secrets: &Secrets) {
+    *m = std::mem::take(m)
+        .into_iter()
+        .map(|(k, v)| (redact(&k, secrets), redact(&v, secrets)))
+        .collect();
+}
+
+fn invocation(i: &mut InvocationPlan, secrets: &Secrets) {
+    let r = |s: &mut String| *s = redact(s, secrets);
+    let InvocationPlan {
+        region,
+        name,
+        source,
+        command,
+        command_id,
+        schedule,
+        parameters,
+        targets,
+        run,
+        tags,
+        hash: _,
+        inputs_hash: _,
+        instances,
+        ineligible,
+        tasks,
+    } = i;
+    for s in [region, name, command] {
+        r(s);
+    }
+    source.iter_mut().chain(command_id.iter_mut()).for_each(r);
+    let PlannedSchedule {
+        repeat_mode,
+        frequency,
+        description,
+        time_zone,
+        next_fires,
+    } = schedule;
+    r(repeat_mode);
+    r(description);
+    frequency.iter_mut().chain(time_zone.iter_mut()).for_each(r);
+    next_fires.iter_mut().for_each(r);
+    for p in parameters {
+        let PlannedParameter {
+            name,
+            source: _,
+            value,
+            from_env,
+        } = p;
+        r(name);
+        value.iter_mut().chain(from_env.iter_mut()).for_each(r);
+    }
+    let TargetSelector {
+        instance_ids,
+        tags: selector_tags,
+        resource_group_id,
+    } = targets;
+    instance_ids.iter_mut().for_each(r);
+    map(selector_tags, secrets);
+    r(resource_group_id);
+    let RunOptions {
+        timeout: _,
+        working_dir,
+        username,
+        windows_password_name,
+        container_id,
+        container_name,
+        termination_mode,
+        resource_group_id,
+    } = run;
+    for s in [
+        working_dir,
+        username,
+        windows_password_name,
+        container_id,
+        container_name,
+        termination_mode,
+        resource_group_id,
+    ] {
+        r(s);
+    }
+    map(tags, secrets);
+    instances.iter_mut().for_each(r);
+    for x in ineligible {
+        let IneligibleInstance {
+            instance_id,
+            reason,
+        } = x;
+        r(instance_id);
+        r(reason);
+    }
+    for t in tasks {
+        let TaskChange {
+            action: _,
+            batch: _,
+            id,
+            reasons,
+            fields,
+            instances,
+            added_instances,
+            client_token: _,
+            writes: _,
+        } = t;
+        id.iter_mut().for_each(r);
+        reasons.iter_mut().for_each(r);
+        fields.iter_mut().for_each(|f| field_diff(f, secrets));
+        instances
+            .iter_mut()
+            .chain(added_instances.iter_mut())
+            .for_each(r);
     }
 }
 
@@ -151,10 +274,7 @@ fn state(s: &mut CommandState, secrets: &Secrets) {
     ] {
         r(s);
     }
-    *tags = std::mem::take(tags)
-        .into_iter()
-        .map(|(k, v)| (redact(&k, secrets), redact(&v, secrets)))
-        .collect();
+    map(tags, secrets);
 }
 
 fn conflict(c: &mut Conflict, secrets: &Secrets) {

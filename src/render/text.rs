@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Style};
 use super::describe::{self, TagChange};
 use super::redact::{self, Secrets, redact};
 use super::script::{self, LineKind};
+use crate::reconcile::invocation_plan::{InvocationPlan, TaskAction, TaskChange};
 use crate::reconcile::plan::{Action, Change, FieldDiff, Plan};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +50,16 @@ const YELLOW: Style = AnsiColor::Yellow.on_default();
 const RED: Style = AnsiColor::Red.on_default();
 const MAGENTA: Style = AnsiColor::Magenta.on_default();
 const CYAN: Style = AnsiColor::Cyan.on_default();
+
+fn task_style(a: TaskAction) -> Style {
+    match a {
+        TaskAction::NoOp => Style::new(),
+        TaskAction::Invoke => GREEN,
+        TaskAction::Modify => YELLOW,
+        TaskAction::Reinvoke => MAGENTA,
+        TaskAction::Stop => RED,
+    }
+}
 
 fn action_style(a: Action) -> Style {
     match a {
@@ -103,7 +114,16 @@ impl Writer<'_> {
                 self.line("");
                 self.change(c);
             }
+            for i in plan
+                .invocations
+                .iter()
+                .filter(|i| i.actions().next().is_some())
+            {
+                self.line("");
+                self.invocation(i);
+            }
         }
+        self.unrunnable(plan);
         self.conflicts(plan);
         self.blockers(plan);
         self.not_reconciled(plan);
@@ -145,6 +165,154 @@ impl Writer<'_> {
                 let sym = self.paint(action_style(a), &format!("{:>3}", a.symbol()));
                 self.line(&format!("  {sym} {}", describe::label(a)));
             }
+        }
+        for a in [
+            TaskAction::Invoke,
+            TaskAction::Modify,
+            TaskAction::Reinvoke,
+            TaskAction::Stop,
+        ] {
+            if plan
+                .invocations
+                .iter()
+                .any(|i| i.actions().any(|t| t.action == a))
+            {
+                let sym = self.paint(task_style(a), &format!("{:>3}", a.symbol()));
+                self.line(&format!("  {sym} {} (a task)", a.label()));
+            }
+        }
+    }
+
+    /// Invocations no instance can run now: nothing is invoked, so they have no action,
+    /// but what they target and why nothing can run it is worth a look.
+    fn unrunnable(&mut self, plan: &Plan) {
+        let list: Vec<&InvocationPlan> = describe::unrunnable(plan).collect();
+        if list.is_empty() {
+            return;
+        }
+        self.line("");
+        let title = self.paint(
+            YELLOW.bold(),
+            "Invocations no instance can run now (nothing is invoked):",
+        );
+        self.line(&title);
+        for i in list {
+            self.line("");
+            self.invocation(i);
+        }
+    }
+
+    fn invocation(&mut self, i: &InvocationPlan) {
+        let action = describe::invocation_action(i);
+        let style = task_style(action);
+        let sym = if action == TaskAction::NoOp {
+            self.paint(YELLOW.bold(), "  !")
+        } else {
+            self.paint(style, &format!("{:>3}", action.symbol()))
+        };
+        let verb = match action {
+            TaskAction::NoOp => "has no instance to run on",
+            TaskAction::Stop if i.source.is_none() => "will be stopped (its document is gone)",
+            TaskAction::Stop => "has tasks to stop",
+            TaskAction::Invoke => "will be invoked",
+            _ => "will change",
+        };
+        let head = self.paint(
+            style.bold(),
+            &format!(
+                "invocation {} in {} {verb}",
+                describe::visible(&i.name),
+                describe::visible(&i.region)
+            ),
+        );
+        self.line(&format!("{sym} {head}"));
+        if let Some(src) = &i.source {
+            self.line(&format!("{DETAIL}source:     {}", describe::visible(src)));
+        }
+        self.line(&format!(
+            "{DETAIL}command:    {}",
+            describe::visible(&describe::invocation_command(i))
+        ));
+        self.prose(
+            &format!("{DETAIL}schedule:   "),
+            &describe::invocation_schedule(i),
+        );
+        for (n, f) in i.schedule.next_fires.iter().enumerate() {
+            let label = if n == 0 {
+                "next fires: "
+            } else {
+                "            "
+            };
+            self.line(&format!("{DETAIL}{label}{}", describe::visible(f)));
+        }
+        for (n, p) in describe::invocation_parameters(i).iter().enumerate() {
+            let label = if n == 0 {
+                "parameters: "
+            } else {
+                "            "
+            };
+            self.line(&format!("{DETAIL}{label}{p}"));
+        }
+        if i.source.is_some() {
+            self.prose(
+                &format!("{DETAIL}instances:  "),
+                &format!("{} now: {}", i.instances.len(), instance_list(&i.instances)),
+            );
+        }
+        for (n, x) in i.ineligible.iter().enumerate() {
+            let label = if n == 0 {
+                "left out:   "
+            } else {
+                "            "
+            };
+            self.prose(
+                &format!("{DETAIL}{label}"),
+                &format!("{}: {}", x.instance_id, x.reason),
+            );
+        }
+        for t in i.actions() {
+            self.task(t);
+        }
+    }
+
+    fn task(&mut self, t: &TaskChange) {
+        let style = task_style(t.action);
+        let sym = self.paint(style, &format!("{:>3}", t.action.symbol()));
+        let id =
+            t.id.as_deref()
+                .map_or(String::new(), |id| format!(" {}", describe::visible(id)));
+        let n = t.instances.len();
+        self.line(&format!(
+            "{DETAIL}{sym} task batch {}{id} {} ({n} {})",
+            t.batch,
+            t.action.verb(),
+            if n == 1 { "instance" } else { "instances" }
+        ));
+        for (n, r) in t.reasons.iter().enumerate() {
+            let label = if n == 0 { "why: " } else { "     " };
+            self.prose(&format!("{NESTED}{label}"), r);
+        }
+        let tilde = self.symbol("~");
+        for f in &t.fields {
+            let forces = if f.forces_replace {
+                " (forces a new task)"
+            } else {
+                ""
+            };
+            self.line(&format!(
+                "{NESTED}{tilde} {}: {:?} -> {:?}{forces}",
+                describe::visible(&f.field),
+                f.before.as_deref().unwrap_or_default(),
+                f.after.as_deref().unwrap_or_default()
+            ));
+        }
+        // The instances field shows additions already when the task lists its instances.
+        if !t.added_instances.is_empty() && !t.fields.iter().any(|f| f.field == "instances") {
+            let plus = self.symbol("+");
+            self.prose(
+                &format!("{NESTED}{plus} instances: "),
+                &instance_list(&t.added_instances),
+            );
         }
     }
 
@@ -364,6 +532,24 @@ impl Writer<'_> {
         for w in &plan.warnings {
             self.prose("  - ", w);
         }
+    }
+}
+
+/// Up to 20 instance ids, then how many more.
+fn instance_list(ids: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut out: Vec<String> = ids
+        .iter()
+        .take(SHOWN)
+        .map(|i| describe::visible(i))
+        .collect();
+    if ids.len() > SHOWN {
+        out.push(format!("and {} more", ids.len() - SHOWN));
+    }
+    if out.is_empty() {
+        "none".into()
+    } else {
+        out.join(", ")
     }
 }
 

@@ -15,6 +15,11 @@ impl Sdk {
 
     /// Runs `console.py ENDPOINT <args>`; panics with its output when it fails.
     pub fn run(&self, args: &str) {
+        self.output(args);
+    }
+
+    /// Runs `console.py ENDPOINT <args>` and returns what it printed.
+    pub fn output(&self, args: &str) -> String {
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/console.py");
         let out = std::process::Command::new(super::pyvenv::python())
             .arg(script)
@@ -29,5 +34,14 @@ impl Sdk {
             "console.py {args}: {}",
             super::text(&out)
         );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The tasks of `stack`, as DescribeInvocations returns them through the official SDK.
+    pub fn invocations(&self, stack: &str) -> Vec<serde_json::Value> {
+        self.output(&format!("invocations {stack}"))
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("console.py prints JSON lines"))
+            .collect()
     }
 }

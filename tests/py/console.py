@@ -3,7 +3,10 @@
 
 usage: console.py ENDPOINT modify COMMAND_ID Key=Value...
        console.py ENDPOINT untag COMMAND_ID TAGKEY...
+       console.py ENDPOINT stop INVOKE_ID              (StopInvocation, as the console's Stop)
+       console.py ENDPOINT invocations STACK           (the stack's tasks as JSON, one per line)
 Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET."""
+import json
 import os
 import sys
 
@@ -30,6 +33,27 @@ if op == "modify":
 elif op == "untag":
     client.untag_resources(models.UntagResourcesRequest(
         region_id="cn-hangzhou", resource_type="command", resource_id=[cid], tag_key=rest))
+elif op == "stop":
+    client.stop_invocation(models.StopInvocationRequest(region_id="cn-hangzhou", invoke_id=cid))
+elif op == "invocations":
+    token = None
+    while True:
+        page = client.describe_invocations(models.DescribeInvocationsRequest(
+            region_id="cn-hangzhou", max_results=50, next_token=token,
+            tag=[models.DescribeInvocationsRequestTag(key="assistctl:stack", value=cid)])).body
+        for inv in page.invocations.invocation:
+            print(json.dumps({
+                "InvokeId": inv.invoke_id, "CommandId": inv.command_id,
+                "RepeatMode": inv.repeat_mode, "Frequency": inv.frequency,
+                "Status": inv.invocation_status, "Parameters": inv.parameters,
+                "Timeout": inv.timeout, "Username": inv.username,
+                "Tags": {t.tag_key: t.tag_value for t in inv.tags.tag},
+                "Instances": sorted(i.instance_id for i in inv.invoke_instances.invoke_instance),
+            }))
+        token = page.next_token
+        if not token:
+            break
+    sys.exit(0)
 else:
     sys.exit(f"unknown op {op}")
 print("ok")

@@ -74,6 +74,7 @@ pub struct Instance {
     pub status: String,
     pub region_id: String,
     pub zone_id: String,
+    pub resource_group_id: String,
     #[serde(with = "de::tag")]
     pub tags: Vec<Tag>,
 }

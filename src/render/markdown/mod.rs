@@ -12,6 +12,7 @@ use fit::{Doc, Order, Section};
 use super::describe::{self, TagChange};
 use super::redact::{self, Secrets, redact};
 use super::script;
+use crate::reconcile::invocation_plan::InvocationPlan;
 use crate::reconcile::plan::{Action, Change, Conflict, Plan};
 
 /// GitHub's limit on the body of a comment or an issue, in characters.
@@ -32,17 +33,36 @@ pub fn render_with_secrets(plan: &Plan, secrets: &Secrets) -> String {
     if plan.has_changes() {
         sections.push(Section {
             head: TABLE_HEAD.to_string(),
-            items: plan.actions().map(|c| r(row(c))).collect(),
+            items: plan
+                .actions()
+                .map(|c| r(row(c)))
+                .chain(invocations(&plan).map(|i| r(invocation_row(i))))
+                .collect(),
             noun: "table rows",
             order: Order::FromEnd,
             rank: 3,
         });
         sections.push(Section {
             head: "\n#### Details\n\n".to_string(),
-            items: plan.actions().map(|c| r(details(c))).collect(),
+            items: plan
+                .actions()
+                .map(|c| r(details(c)))
+                .chain(invocations(&plan).map(|i| r(invocation_details(i))))
+                .collect(),
             noun: "change details",
             order: Order::LargestFirst,
             rank: 0,
+        });
+    }
+    let idle: Vec<&InvocationPlan> = describe::unrunnable(&plan).collect();
+    if !idle.is_empty() {
+        sections.push(Section {
+            head: "\n### Invocations no instance can run now\n\nNothing is invoked for these.\n\n"
+                .into(),
+            items: idle.iter().map(|i| r(invocation_details(i))).collect(),
+            noun: "invocations without instances",
+            order: Order::LargestFirst,
+            rank: 1,
         });
     }
     if !plan.conflicts.is_empty() {
@@ -261,6 +281,111 @@ fn changed(c: &Change, out: &mut String) {
         out.push_str(&format!("\nScript{forces}:\n\n"));
         out.push_str(&fence("diff", &lines));
     }
+}
+
+/// Invocation documents with something to do.
+fn invocations(plan: &Plan) -> impl Iterator<Item = &InvocationPlan> {
+    plan.invocations
+        .iter()
+        .filter(|i| i.actions().next().is_some())
+}
+
+fn invocation_row(i: &InvocationPlan) -> String {
+    let a = describe::invocation_action(i);
+    let why: Vec<String> = i
+        .actions()
+        .map(|t| format!("batch {}: {}", t.batch, t.reasons.join("; ")))
+        .collect();
+    format!(
+        "| {} | invocation | {} | {} | {} | {} |\n",
+        code(a.symbol(), In::Table),
+        code(&i.name, In::Table),
+        code(&i.region, In::Table),
+        a.label(),
+        prose(&why.join(" / "), In::Table)
+    )
+}
+
+fn invocation_details(i: &InvocationPlan) -> String {
+    let a = describe::invocation_action(i);
+    let mut out = format!(
+        "<details><summary><code>{}</code> invocation <b>{}</b> in {}: {}</summary>\n\n",
+        html(a.symbol()),
+        html(&i.name),
+        html(&i.region),
+        a.label()
+    );
+    if let Some(src) = &i.source {
+        out.push_str(&format!("- Source: {}\n", code(src, In::Text)));
+    }
+    out.push_str(&format!(
+        "- Command: {}\n",
+        code(&describe::invocation_command(i), In::Text)
+    ));
+    out.push_str(&format!(
+        "- Schedule: {}\n",
+        prose(&describe::invocation_schedule(i), In::Text)
+    ));
+    for f in &i.schedule.next_fires {
+        out.push_str(&format!("  - next: {}\n", code(f, In::Text)));
+    }
+    if !i.parameters.is_empty() {
+        out.push_str("- Parameters:\n");
+        for p in describe::invocation_parameters(i) {
+            out.push_str(&format!("  - {}\n", code(&p, In::Text)));
+        }
+    }
+    if i.source.is_some() {
+        let ids: Vec<String> = i.instances.iter().map(|x| code(x, In::Text)).collect();
+        out.push_str(&format!(
+            "- Instances ({}): {}\n",
+            i.instances.len(),
+            if ids.is_empty() {
+                "none".into()
+            } else {
+                ids.join(", ")
+            }
+        ));
+    }
+    if !i.ineligible.is_empty() {
+        out.push_str("- Left out:\n");
+        for x in &i.ineligible {
+            out.push_str(&format!(
+                "  - {}: {}\n",
+                code(&x.instance_id, In::Text),
+                prose(&x.reason, In::Text)
+            ));
+        }
+    }
+    if i.actions().next().is_some() {
+        out.push_str("\n| Task | Action | Instances | Why |\n|---|---|---|---|\n");
+    }
+    for t in i.actions() {
+        let id =
+            t.id.as_deref()
+                .map_or(String::new(), |id| format!(" {}", code(id, In::Table)));
+        let mut why = t.reasons.clone();
+        why.extend(t.fields.iter().map(|f| {
+            format!(
+                "{}: {} -> {}",
+                f.field,
+                f.before.as_deref().unwrap_or_default(),
+                f.after.as_deref().unwrap_or_default()
+            )
+        }));
+        if !t.added_instances.is_empty() {
+            why.push(format!("adds {}", t.added_instances.join(", ")));
+        }
+        out.push_str(&format!(
+            "| batch {}{id} | {} | {} | {} |\n",
+            t.batch,
+            t.action.label(),
+            t.instances.len(),
+            prose(&why.join("; "), In::Table)
+        ));
+    }
+    out.push_str("\n</details>\n\n");
+    out
 }
 
 fn cell(v: Option<&str>) -> String {

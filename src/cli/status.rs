@@ -1,0 +1,261 @@
+//! `assistctl status`: the latest execution of each invocation the stack owns, per
+//! instance (status, exit code, start and finish, the last lines of output), and with
+//! `--wait` a `once` run followed until it finishes, for CI.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anstream::{eprintln, print};
+use anyhow::bail;
+
+use super::connect::{self, ConnectArgs};
+use super::output::{BOLD, ERROR, OK};
+use crate::cloud::Client;
+use crate::cloud::ops::invocations::InvocationResult;
+use crate::reconcile::invocation_live;
+use crate::reconcile::invocation_model::LiveInvocation;
+use crate::reconcile::live::Reads;
+use crate::render::{Secrets, redact};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only this invocation (its metadata.name).
+    pub name: Option<String>,
+    /// Manifest files or directories; they name the stack and its regions.
+    #[arg(long = "path", value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Follow the latest run of `once` invocations until every instance has finished;
+    /// exit 1 when one did not succeed, or when --timeout passes first.
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds --wait waits at most.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub timeout: u64,
+    /// Lines of output shown per instance.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub lines: usize,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// Per-instance statuses after which nothing more happens to a run.
+const FINAL: [&str; 9] = [
+    "Success",
+    "Failed",
+    "Error",
+    "Timeout",
+    "Cancelled",
+    "Terminated",
+    "Invalid",
+    "Aborted",
+    "Stopped",
+];
+
+/// Seconds between two looks while waiting.
+const POLL: Duration = Duration::from_secs(1);
+
+pub async fn run(args: Args) -> anyhow::Result<u8> {
+    let desired = super::desired::load(&args.paths)?;
+    let secrets = super::desired::env_secrets(&desired);
+    let region = desired.regions.first().cloned().unwrap_or_default();
+    let conn = connect::connect(&args.connect, &region).await?;
+    let r = watch(
+        &args,
+        &desired.stack,
+        &desired.regions,
+        &conn.client,
+        &secrets,
+    )
+    .await;
+    conn.close().await;
+    r
+}
+
+/// The latest tasks of one document: those of its newest task's spec, newest per batch.
+struct Latest<'a> {
+    region: &'a str,
+    name: &'a str,
+    tasks: Vec<&'a LiveInvocation>,
+}
+
+fn latest<'a>(live: &'a [LiveInvocation], only: Option<&str>) -> Vec<Latest<'a>> {
+    let mut by_doc: BTreeMap<(&str, &str), Vec<&LiveInvocation>> = BTreeMap::new();
+    for l in live.iter().filter(|l| only.is_none_or(|n| n == l.name)) {
+        by_doc.entry((&l.region, &l.name)).or_default().push(l);
+    }
+    by_doc
+        .into_iter()
+        .map(|((region, name), mut tasks)| {
+            tasks.sort_by(|a, b| (&b.creation_time, &b.id).cmp(&(&a.creation_time, &a.id)));
+            let hash = tasks[0].hash.clone();
+            let mut per_batch: BTreeMap<u32, &LiveInvocation> = BTreeMap::new();
+            for t in tasks.into_iter().filter(|t| t.hash == hash) {
+                per_batch.entry(t.batch).or_insert(t);
+            }
+            Latest {
+                region,
+                name,
+                tasks: per_batch.into_values().collect(),
+            }
+        })
+        .collect()
+}
+
+async fn watch(
+    args: &Args,
+    stack: &str,
+    regions: &[String],
+    client: &Client,
+    secrets: &Secrets,
+) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let deadline = Duration::from_secs(args.timeout);
+    loop {
+        let live = invocation_live::read(client, stack, regions, &Reads::default()).await?;
+        let docs = latest(&live, args.name.as_deref());
+        if docs.is_empty() {
+            match &args.name {
+                Some(n) => {
+                    bail!("stack `{stack}` has no task of invocation `{n}` (has it been applied?)")
+                }
+                None if args.wait => bail!("stack `{stack}` has no tasks to wait for"),
+                None => {
+                    print!("Stack `{stack}` has no invocation tasks.\n");
+                    return Ok(0);
+                }
+            }
+        }
+        let mut results = Vec::new();
+        for d in &docs {
+            for t in &d.tasks {
+                results.push(invocation_live::results(client, d.region, &t.id).await?);
+            }
+        }
+        if !args.wait {
+            print!("{}", redact(&report(&docs, &results, args.lines), secrets));
+            return Ok(0);
+        }
+        let once: Vec<(&LiveInvocation, &Vec<InvocationResult>)> = docs
+            .iter()
+            .flat_map(|d| d.tasks.iter().copied())
+            .zip(&results)
+            .filter(|(t, _)| t.repeat_mode == "Once")
+            .collect();
+        if once.is_empty() {
+            print!("{}", redact(&report(&docs, &results, args.lines), secrets));
+            bail!("--wait follows `once` invocations, and these repeat; it would never end");
+        }
+        let pending: Vec<String> = once
+            .iter()
+            .flat_map(|(t, rows)| {
+                rows.iter()
+                    .filter(|r| !FINAL.contains(&r.invocation_status.as_str()))
+                    .map(move |r| {
+                        format!("{} on {} ({})", t.name, r.instance_id, r.invocation_status)
+                    })
+            })
+            .collect();
+        let finished = pending.is_empty() && once.iter().all(|(_, rows)| !rows.is_empty());
+        if finished || started.elapsed() >= deadline {
+            print!("{}", redact(&report(&docs, &results, args.lines), secrets));
+        }
+        if finished {
+            let failed: Vec<String> = once
+                .iter()
+                .flat_map(|(t, rows)| {
+                    rows.iter()
+                        .filter(|r| r.invocation_status != "Success")
+                        .map(move |r| {
+                            format!("{} on {} ({})", t.name, r.instance_id, r.invocation_status)
+                        })
+                })
+                .collect();
+            if failed.is_empty() {
+                print!("{OK}All runs succeeded.{OK:#}\n");
+                return Ok(0);
+            }
+            eprintln!(
+                "{ERROR}error{ERROR:#}: {} of the runs did not succeed: {}",
+                failed.len(),
+                failed.join(", ")
+            );
+            return Ok(1);
+        }
+        if started.elapsed() >= deadline {
+            eprintln!(
+                "{ERROR}error{ERROR:#}: still pending after {} s: {} {} not finished: {}",
+                args.timeout,
+                pending.len(),
+                if pending.len() == 1 {
+                    "run has"
+                } else {
+                    "runs have"
+                },
+                pending.join(", ")
+            );
+            return Ok(1);
+        }
+        tokio::time::sleep(POLL.min(deadline.saturating_sub(started.elapsed()))).await;
+    }
+}
+
+fn report(docs: &[Latest<'_>], results: &[Vec<InvocationResult>], lines: usize) -> String {
+    let mut out = String::new();
+    let mut rows = results.iter();
+    for d in docs {
+        out.push_str(&format!(
+            "{BOLD}invocation {}{BOLD:#} ({})\n",
+            d.name, d.region
+        ));
+        for t in &d.tasks {
+            let schedule = match t.frequency.as_str() {
+                "" => t.repeat_mode.clone(),
+                f => format!("{} {f}", t.repeat_mode),
+            };
+            out.push_str(&format!(
+                "  task {} (batch {}): {}, command {} ({}), created {}\n",
+                t.id, t.batch, t.status, t.command_name, t.command_id, t.creation_time
+            ));
+            out.push_str(&format!("    schedule: {schedule}\n"));
+            let Some(rows) = rows.next() else { continue };
+            if rows.is_empty() {
+                out.push_str("    no per-instance results yet\n");
+            }
+            for r in rows {
+                let ran = !r.start_time.is_empty();
+                let exit = if ran && FINAL.contains(&r.invocation_status.as_str()) {
+                    r.exit_code.to_string()
+                } else {
+                    "-".into()
+                };
+                let or_dash = |s: &str| {
+                    if s.is_empty() {
+                        "-".to_string()
+                    } else {
+                        s.to_string()
+                    }
+                };
+                out.push_str(&format!(
+                    "    {:<24} {:<10} exit {:<4} started {}  finished {}\n",
+                    r.instance_id,
+                    r.invocation_status,
+                    exit,
+                    or_dash(&r.start_time),
+                    or_dash(&r.finished_time)
+                ));
+                if !r.error_code.is_empty() {
+                    out.push_str(&format!("      error: {} {}\n", r.error_code, r.error_info));
+                }
+                let text: Vec<&str> = r.output.lines().collect();
+                for l in &text[text.len().saturating_sub(lines)..] {
+                    out.push_str(&format!("      | {}\n", crate::render::visible(l)));
+                }
+                if r.dropped > 0 {
+                    out.push_str(&format!("      ({} bytes of output were cut)\n", r.dropped));
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,148 @@
+//! The invocation part of the Plan: per document, what it runs, on which instances now,
+//! which were left out and why, its schedule with the next fire times, its parameters
+//! (secrets only as `{fromEnv: NAME}`) and, per task, what apply does.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::invocation_model::{PlannedParameter, RunOptions, TargetSelector};
+use super::plan::FieldDiff;
+
+/// One Invocation document, or the tasks of a removed one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvocationPlan {
+    pub region: String,
+    /// The document's `metadata.name` (the `assistctl:name` tag of its tasks).
+    pub name: String,
+    /// `file:line` of the document; absent when the document is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// `metadata.name` of the command it runs.
+    pub command: String,
+    /// The command's id when it exists and stays; absent when this apply creates or
+    /// replaces it (apply then uses the new id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_id: Option<String>,
+    pub schedule: PlannedSchedule,
+    pub parameters: Vec<PlannedParameter>,
+    pub targets: TargetSelector,
+    pub run: RunOptions,
+    /// Tags of every task, without the per-task `assistctl:hash` and `assistctl:batch`.
+    pub tags: BTreeMap<String, String>,
+    /// The spec hash (the `assistctl:hash` tag).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hash: String,
+    /// The hash of the inputs a task does not report (the `assistctl:inputs` tag).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub inputs_hash: String,
+    /// The concrete instances the targets resolve to now and that can run it.
+    pub instances: Vec<String>,
+    /// Instances the targets name or select that cannot run it now, left out.
+    pub ineligible: Vec<IneligibleInstance>,
+    /// What apply does, per task (one per batch of at most 50 instances).
+    pub tasks: Vec<TaskChange>,
+}
+
+impl InvocationPlan {
+    pub fn actions(&self) -> impl Iterator<Item = &TaskChange> {
+        self.tasks.iter().filter(|t| t.action != TaskAction::NoOp)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedSchedule {
+    /// `Once`, `Period`, `NextRebootOnly` or `EveryReboot`.
+    pub repeat_mode: String,
+    /// The API's Frequency for `Period`: `rate(5m)`, `at(...)` or cron with its zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<String>,
+    /// In words, e.g. `every 5 minutes`.
+    pub description: String,
+    /// The zone `nextFires` are shown in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// The next (up to three) fire times after the plan was made, wall clock in
+    /// `timeZone` with the offset, e.g. `2026-03-29 04:15:00 +02:00 (Europe/Berlin)`.
+    pub next_fires: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IneligibleInstance {
+    pub instance_id: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TaskAction {
+    /// Nothing to do (a `once` spec that already ran, a live task that matches).
+    NoOp,
+    /// InvokeCommand.
+    Invoke,
+    /// ModifyInvocationAttribute (and the hash tag), in place.
+    Modify,
+    /// StopInvocation of the old task, then InvokeCommand.
+    Reinvoke,
+    /// StopInvocation.
+    Stop,
+}
+
+impl TaskAction {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            TaskAction::NoOp => " ",
+            TaskAction::Invoke => "+",
+            TaskAction::Modify => "~",
+            TaskAction::Reinvoke => "-/+",
+            TaskAction::Stop => "-",
+        }
+    }
+
+    pub fn verb(self) -> &'static str {
+        match self {
+            TaskAction::NoOp => "is up to date",
+            TaskAction::Invoke => "will be invoked",
+            TaskAction::Modify => "will be modified in place",
+            TaskAction::Reinvoke => "will be stopped and invoked again",
+            TaskAction::Stop => "will be stopped",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TaskAction::NoOp => "no change",
+            TaskAction::Invoke => "invoke",
+            TaskAction::Modify => "modify in place",
+            TaskAction::Reinvoke => "stop and invoke again",
+            TaskAction::Stop => "stop",
+        }
+    }
+}
+
+/// One task: a batch of a document's instances.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskChange {
+    pub action: TaskAction,
+    /// The batch index (the `assistctl:batch` tag).
+    pub batch: u32,
+    /// The live task (`t-...`): the one modified, stopped or matched; absent for an invoke.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub reasons: Vec<String>,
+    /// What differs between the live task and the manifests.
+    pub fields: Vec<FieldDiff>,
+    /// The instances of this task after apply.
+    pub instances: Vec<String>,
+    /// Instances a modify adds to the task.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added_instances: Vec<String>,
+    /// The ClientToken an invoke sends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    pub writes: u32,
+}

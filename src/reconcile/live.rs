@@ -114,7 +114,9 @@ async fn unowned(
     Ok(all
         .into_iter()
         .filter(|l| !owned_ids.contains(l.id.as_str()))
-        .filter(|l| wanted_keys.contains(l.id.as_str()) || wanted_keys.contains(l.state.name.as_str()))
+        .filter(|l| {
+            wanted_keys.contains(l.id.as_str()) || wanted_keys.contains(l.state.name.as_str())
+        })
         .collect())
 }
 

@@ -6,7 +6,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::Output;
 
 use common::emu::Emu;
 use common::sdk::Sdk;
@@ -46,29 +45,9 @@ fn set(docs: &[String]) -> Fixture {
     f
 }
 
-fn run(emu: &Emu, f: &Fixture, args: &[&str]) -> Output {
-    emu.cmd(f.path())
-        .args(args)
-        .output()
-        .expect("run assistctl")
-}
-
-fn plan_json(emu: &Emu, f: &Fixture) -> Value {
-    let out = run(emu, f, &["plan", "--format", "json", "."]);
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
-}
-
-#[track_caller]
-fn apply(emu: &Emu, f: &Fixture) -> String {
-    let out = run(emu, f, &["apply", "--auto-approve", "."]);
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{t}");
-    t
-}
-
 #[track_caller]
 fn converged(emu: &Emu, f: &Fixture) {
-    let out = run(emu, f, &["plan", "--detailed-exitcode", "."]);
+    let out = emu.run(f, &["plan", "--detailed-exitcode", "."]);
     assert_eq!(out.status.code(), Some(0), "not converged: {}", text(&out));
 }
 
@@ -152,7 +131,7 @@ fn each_repeat_mode_is_invoked_as_the_api_takes_it() {
             ),
         ),
     ]);
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     let cron = invocation_of(&p, "sundays");
     let fires = cron["schedule"]["nextFires"].as_array().unwrap();
     assert_eq!(fires.len(), 3, "{cron}");
@@ -163,7 +142,7 @@ fn each_repeat_mode_is_invoked_as_the_api_takes_it() {
             "{fire}"
         );
     }
-    apply(&emu, &f);
+    emu.apply(&f);
     let tasks = tasks_by_name(&Sdk::new(&emu));
     let mode = |name: &str| {
         let t = &tasks[name][0];
@@ -211,7 +190,7 @@ fn parameters_frequency_and_added_instances_change_in_place() {
         ])
     };
     let f = doc("a", "5m", &[WEB1]);
-    apply(&emu, &f);
+    emu.apply(&f);
     let first = tasks_by_name(&sdk)["check"][0]["InvokeId"].clone();
     let edits = [
         ("parameters", doc("b", "5m", &[WEB1])),
@@ -220,7 +199,7 @@ fn parameters_frequency_and_added_instances_change_in_place() {
     ];
     for (field, edit) in edits {
         std::fs::copy(edit.path().join("main.yaml"), f.path().join("main.yaml")).unwrap();
-        let p = plan_json(&emu, &f);
+        let p = emu.plan_json(&f);
         let task = &invocation_of(&p, "check")["tasks"][0];
         assert_eq!(task["action"], "modify", "{field}: {p}");
         let fields: Vec<&str> = task["fields"]
@@ -230,7 +209,7 @@ fn parameters_frequency_and_added_instances_change_in_place() {
             .map(|x| x["field"].as_str().unwrap())
             .collect();
         assert_eq!(fields, [field], "{p}");
-        apply(&emu, &f);
+        emu.apply(&f);
         converged(&emu, &f);
         let tasks = tasks_by_name(&sdk);
         assert_eq!(tasks["check"].len(), 1, "changed in place: {tasks:?}");
@@ -256,7 +235,7 @@ fn other_changes_stop_the_task_and_invoke_a_new_one() {
         ])
     };
     let f = doc(HELLO, "", &[WEB1, WEB2], "{ rate: 5m }");
-    apply(&emu, &f);
+    emu.apply(&f);
     let edits = [
         (
             "username",
@@ -307,7 +286,7 @@ fn other_changes_stop_the_task_and_invoke_a_new_one() {
     for (field, edit) in edits {
         let before = active(&tasks_by_name(&sdk)["job"])[0].clone();
         std::fs::copy(edit.path().join("main.yaml"), f.path().join("main.yaml")).unwrap();
-        let p = plan_json(&emu, &f);
+        let p = emu.plan_json(&f);
         let task = &invocation_of(&p, "job")["tasks"][0];
         assert_eq!(task["action"], "reinvoke", "{field}: {p}");
         assert!(
@@ -318,7 +297,7 @@ fn other_changes_stop_the_task_and_invoke_a_new_one() {
                 .any(|x| x["field"] == field && x["forcesReplace"] == true),
             "{field}: {p}"
         );
-        let t = apply(&emu, &f);
+        let t = emu.apply(&f);
         assert!(t.contains("stopped and invoked again"), "{t}");
         converged(&emu, &f);
         let tasks = tasks_by_name(&sdk);
@@ -333,7 +312,7 @@ fn other_changes_stop_the_task_and_invoke_a_new_one() {
         if field == "command" {
             // The replaced command's task moved to the new command before the old was deleted.
             assert_ne!(now[0]["CommandId"], before["CommandId"]);
-            let p = plan_json(&emu, &f);
+            let p = emu.plan_json(&f);
             assert_eq!(
                 p["changes"].as_array().unwrap().len(),
                 1,
@@ -355,7 +334,7 @@ fn tag_selector_leaves_out_and_reports_instances_that_cannot_run_it() {
         ),
         invocation("prod-once", "  targets: { tags: { env: prod } }\n"),
     ]);
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     let staging = invocation_of(&p, "staging-check");
     assert_eq!(staging["instances"], serde_json::json!([STG1]), "{staging}");
     let out: BTreeMap<&str, &str> = staging["ineligible"]
@@ -396,27 +375,27 @@ fn tag_selector_leaves_out_and_reports_instances_that_cannot_run_it() {
     assert!(out.iter().any(|r| r.contains("offline")), "{out:?}");
     assert!(out.iter().any(|r| r.contains("Windows")), "{out:?}");
     // The text plan names them with the reason.
-    let t = text(&run(&emu, &f, &["plan", "."]));
+    let t = text(&emu.run(&f, &["plan", "."]));
     assert!(
         t.contains("left out:") && t.contains("i-bp1old0000000000001: "),
         "{t}"
     );
 
     // --strict refuses instead, and applies nothing.
-    let out = run(&emu, &f, &["plan", "--strict", "."]);
+    let out = emu.run(&f, &["plan", "--strict", "."]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains("--strict: invocation `staging-check`"),
         "{}",
         text(&out)
     );
-    let out = run(&emu, &f, &["apply", "--auto-approve", "--strict", "."]);
+    let out = emu.run(&f, &["apply", "--auto-approve", "--strict", "."]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let sdk = Sdk::new(&emu);
     assert!(sdk.invocations("shop").is_empty());
 
     // Without it the service gets only instances that can run it.
-    apply(&emu, &f);
+    emu.apply(&f);
     let tasks = tasks_by_name(&sdk);
     assert_eq!(
         tasks["staging-check"][0]["Instances"],
@@ -448,7 +427,7 @@ fn targets_over_fifty_instances_are_split_into_batches() {
     let world = Fixture::new();
     let inv = world.write("inventory.yaml", inventory);
     let emu = Emu::start(&["--inventory", inv.to_str().unwrap()]);
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     for name in ["fleet-once", "fleet-boot"] {
         let tasks = invocation_of(&p, name)["tasks"].as_array().unwrap().clone();
         let sizes: Vec<usize> = tasks
@@ -459,7 +438,7 @@ fn targets_over_fifty_instances_are_split_into_batches() {
         let batches: Vec<u64> = tasks.iter().map(|t| t["batch"].as_u64().unwrap()).collect();
         assert_eq!(batches, [0, 1, 2]);
     }
-    apply(&emu, &f);
+    emu.apply(&f);
     let tasks = tasks_by_name(&Sdk::new(&emu));
     for name in ["fleet-once", "fleet-boot"] {
         assert_eq!(tasks[name].len(), 3, "{name}");
@@ -489,12 +468,12 @@ fn once_runs_once_per_spec_and_again_when_it_changes() {
         ])
     };
     let f = doc("alice");
-    apply(&emu, &f);
+    emu.apply(&f);
     // Applying again does not run it again, whatever the run's state.
-    let t = apply(&emu, &f);
+    let t = emu.apply(&f);
     assert!(!t.contains("invoked"), "{t}");
     assert_eq!(tasks_by_name(&sdk)["greet"].len(), 1);
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     let task = &invocation_of(&p, "greet")["tasks"][0];
     assert_eq!(task["action"], "noOp");
     assert!(
@@ -511,7 +490,7 @@ fn once_runs_once_per_spec_and_again_when_it_changes() {
         f.path().join("main.yaml"),
     )
     .unwrap();
-    let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
+    let out = emu.run(&f, &["plan", "--detailed-exitcode", "."]);
     assert_eq!(out.status.code(), Some(2));
     let t = text(&out);
     assert!(
@@ -519,7 +498,7 @@ fn once_runs_once_per_spec_and_again_when_it_changes() {
         "{t}"
     );
     assert!(t.contains("who=alice") && t.contains("who=bob"), "{t}");
-    apply(&emu, &f);
+    emu.apply(&f);
     assert_eq!(tasks_by_name(&sdk)["greet"].len(), 2);
     converged(&emu, &f);
     // Back to a spec that already ran: nothing to do (a task with its hash exists).
@@ -557,7 +536,7 @@ fn from_env_values_are_redacted_everywhere_and_never_saved() {
             .output()
             .unwrap()
     };
-    let check = |out: &Output, what: &str| {
+    let check = |out: &std::process::Output, what: &str| {
         let t = text(out);
         assert!(!t.contains(SECRET), "{what} leaked the secret:\n{t}");
         t
@@ -604,7 +583,7 @@ fn from_env_values_are_redacted_everywhere_and_never_saved() {
     .unwrap();
     for format in ["text", "json", "markdown"] {
         check(&with_env(&["plan", "--format", format, "."]), format);
-        check(&run(&emu, &f, &["plan", "--format", format, "."]), format);
+        check(&emu.run(&f, &["plan", "--format", format, "."]), format);
     }
     let out = with_env(&["apply", "--auto-approve", "."]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -625,7 +604,7 @@ fn a_missing_env_var_fails_before_any_change() {
             ),
         ),
     ]);
-    let out = run(&emu, &f, &["apply", "--auto-approve", "."]);
+    let out = emu.run(&f, &["apply", "--auto-approve", "."]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let t = text(&out);
     assert!(
@@ -633,7 +612,7 @@ fn a_missing_env_var_fails_before_any_change() {
         "{t}"
     );
     // Not even the command was created.
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     assert_eq!(p["changes"][0]["action"], "create", "{p}");
     assert!(Sdk::new(&emu).invocations("shop").is_empty());
 }
@@ -649,15 +628,15 @@ fn a_task_stopped_in_the_console_is_drift_and_apply_invokes_it_again() {
             &format!("{}  schedule: {{ rate: 5m }}\n", ids(&[WEB1])),
         ),
     ]);
-    apply(&emu, &f);
+    emu.apply(&f);
     let id = tasks_by_name(&sdk)["watch"][0]["InvokeId"]
         .as_str()
         .unwrap()
         .to_string();
     sdk.run(&format!("stop {id}"));
-    let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
+    let out = emu.run(&f, &["plan", "--detailed-exitcode", "."]);
     assert_eq!(out.status.code(), Some(2), "drift: {}", text(&out));
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     let task = &invocation_of(&p, "watch")["tasks"][0];
     assert_eq!(task["action"], "invoke", "{p}");
     let why = task["reasons"][0].as_str().unwrap();
@@ -665,7 +644,7 @@ fn a_task_stopped_in_the_console_is_drift_and_apply_invokes_it_again() {
         why.starts_with("drift") && why.contains(&id) && why.contains("Stopped"),
         "{why}"
     );
-    apply(&emu, &f);
+    emu.apply(&f);
     converged(&emu, &f);
     let tasks = tasks_by_name(&sdk);
     let live = active(&tasks["watch"]);
@@ -690,9 +669,9 @@ fn removed_documents_stop_their_tasks() {
             &format!("{}  schedule: {{ rate: 1h }}\n", ids(&[WEB2])),
         ),
     ]);
-    apply(&emu, &f);
+    emu.apply(&f);
     f.write("main.yaml", [hello(HELLO), keep].join("\n"));
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     assert_eq!(
         task_actions(&p),
         [
@@ -700,7 +679,7 @@ fn removed_documents_stop_their_tasks() {
             ("keep".to_string(), "noOp".to_string())
         ]
     );
-    apply(&emu, &f);
+    emu.apply(&f);
     converged(&emu, &f);
     let tasks = tasks_by_name(&sdk);
     assert_eq!(tasks["drop"][0]["Status"], "Stopped");
@@ -711,8 +690,8 @@ fn removed_documents_stop_their_tasks() {
 fn status_shows_each_instance_and_wait_ends_when_runs_stay_pending() {
     let emu = Emu::start(&[]);
     let f = set(&[hello(HELLO), invocation("greet", &ids(&[WEB1, WEB2]))]);
-    apply(&emu, &f);
-    let out = run(&emu, &f, &["status"]);
+    emu.apply(&f);
+    let out = emu.run(&f, &["status"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let t = text(&out);
     assert!(
@@ -721,14 +700,14 @@ fn status_shows_each_instance_and_wait_ends_when_runs_stay_pending() {
     );
     assert!(t.contains("Pending"), "{t}");
     // The emulator runs no scripts yet: the runs stay Pending, and --wait gives up.
-    let out = run(&emu, &f, &["status", "greet", "--wait", "--timeout", "3"]);
+    let out = emu.run(&f, &["status", "greet", "--wait", "--timeout", "3"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let t = text(&out);
     assert!(
         t.contains("still pending after 3 s") && t.contains(WEB1),
         "{t}"
     );
-    let out = run(&emu, &f, &["status", "nope"]);
+    let out = emu.run(&f, &["status", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out).contains("no task of invocation `nope`"),
@@ -755,7 +734,7 @@ fn the_examples_plan_shows_their_schedules_and_instances() {
             f.write(rel.to_str().unwrap(), std::fs::read(e.path()).unwrap());
         }
     }
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     let rotation = invocation_of(&p, "weekly-log-rotation");
     assert_eq!(
         rotation["schedule"]["frequency"],

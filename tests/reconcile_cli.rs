@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Output;
-
 use common::emu::Emu;
 use common::{Fixture, text};
 use serde_json::Value;
@@ -26,27 +24,6 @@ fn set(docs: &[String]) -> Fixture {
     f
 }
 
-fn run(emu: &Emu, f: &Fixture, args: &[&str]) -> Output {
-    emu.cmd(f.path())
-        .args(args)
-        .output()
-        .expect("run assistctl")
-}
-
-fn plan_json(emu: &Emu, f: &Fixture) -> Value {
-    let out = run(
-        emu,
-        f,
-        &["plan", "--format", "json", "--max-attempts", "10", "."],
-    );
-    assert!(
-        out.status.code().is_some_and(|c| c != 101),
-        "{}",
-        text(&out)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
-}
-
 fn actions(plan: &Value) -> Vec<(String, String)> {
     plan["changes"]
         .as_array()
@@ -66,31 +43,23 @@ fn act(a: &str, n: &str) -> (String, String) {
     (a.to_string(), n.to_string())
 }
 
-#[track_caller]
-fn apply(emu: &Emu, f: &Fixture) -> String {
-    let out = run(emu, f, &["apply", "--auto-approve", "."]);
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{t}");
-    t
-}
-
 #[test]
 fn create_then_no_op_with_detailed_exit_codes() {
     let emu = Emu::start(&[]);
     let f = set(&[command("hello", HELLO)]);
-    let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
+    let out = emu.run(&f, &["plan", "--detailed-exitcode", "."]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("hello"), "{}", text(&out));
-    let t = apply(&emu, &f);
+    let t = emu.apply(&f);
     assert!(t.contains("Apply complete: 1 changes applied"), "{t}");
-    let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
+    let out = emu.run(&f, &["plan", "--detailed-exitcode", "."]);
     assert_eq!(
         out.status.code(),
         Some(0),
         "second plan must be empty: {}",
         text(&out)
     );
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     assert_eq!(p["summary"]["unchanged"], 1);
     // The created command carries the ownership and stack tags.
     let c = &p["changes"][0]["live"];
@@ -103,7 +72,7 @@ fn create_then_no_op_with_detailed_exit_codes() {
 fn error_exit_code_is_1() {
     let emu = Emu::start(&[]);
     let f = set(&[command("bad", "  type: shell\n  content: echo {{x}}\n")]);
-    let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
+    let out = emu.run(&f, &["plan", "--detailed-exitcode", "."]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains("undeclared-parameter"),
@@ -116,8 +85,8 @@ fn error_exit_code_is_1() {
 fn each_mutable_field_updates_in_place() {
     let emu = Emu::start(&[]);
     let f = set(&[command("c", HELLO)]);
-    apply(&emu, &f);
-    let id = plan_json(&emu, &f)["changes"][0]["id"]
+    emu.apply(&f);
+    let id = emu.plan_json(&f)["changes"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -146,7 +115,7 @@ fn each_mutable_field_updates_in_place() {
     ];
     for (field, doc) in edits {
         f.write("commands.yaml", &doc);
-        let p = plan_json(&emu, &f);
+        let p = emu.plan_json(&f);
         assert_eq!(actions(&p), vec![act("update", "c")], "{field}: {p}");
         let fields: Vec<&str> = p["changes"][0]["fields"]
             .as_array()
@@ -155,8 +124,8 @@ fn each_mutable_field_updates_in_place() {
             .map(|x| x["field"].as_str().unwrap())
             .collect();
         assert_eq!(fields, vec![field], "{p}");
-        apply(&emu, &f);
-        let p = plan_json(&emu, &f);
+        emu.apply(&f);
+        let p = emu.plan_json(&f);
         assert_eq!(actions(&p), vec![], "{field} converged: {p}");
         assert_eq!(
             p["changes"][0]["id"],
@@ -169,9 +138,9 @@ fn each_mutable_field_updates_in_place() {
         "commands.yaml",
         format!("{head}  timeout: 45\n  workingDir: /home\n{launcher}"),
     );
-    assert_eq!(actions(&plan_json(&emu, &f)), vec![act("update", "c")]);
-    apply(&emu, &f);
-    let p = plan_json(&emu, &f);
+    assert_eq!(actions(&emu.plan_json(&f)), vec![act("update", "c")]);
+    emu.apply(&f);
+    let p = emu.plan_json(&f);
     assert!(p["changes"][0]["live"]["tags"].get("tier").is_none(), "{p}");
 }
 
@@ -179,7 +148,7 @@ fn each_mutable_field_updates_in_place() {
 fn each_immutable_field_replaces() {
     let emu = Emu::start(&[]);
     let f = set(&[command("c", HELLO)]);
-    apply(&emu, &f);
+    emu.apply(&f);
     let causes = [
         (
             "content",
@@ -211,12 +180,12 @@ fn each_immutable_field_replaces() {
         ),
     ];
     for (field, doc) in causes {
-        let before = plan_json(&emu, &f)["changes"][0]["id"]
+        let before = emu.plan_json(&f)["changes"][0]["id"]
             .as_str()
             .unwrap()
             .to_string();
         f.write("commands.yaml", &doc);
-        let p = plan_json(&emu, &f);
+        let p = emu.plan_json(&f);
         assert_eq!(actions(&p), vec![act("replace", "c")], "{field}: {p}");
         let change = &p["changes"][0];
         assert!(
@@ -227,9 +196,9 @@ fn each_immutable_field_replaces() {
                 .any(|x| x["field"] == field && x["forcesReplace"] == true),
             "{p}"
         );
-        let t = apply(&emu, &f);
+        let t = emu.apply(&f);
         assert!(t.contains("replaced"), "{t}");
-        let p = plan_json(&emu, &f);
+        let p = emu.plan_json(&f);
         assert_eq!(actions(&p), vec![], "{field} converged: {p}");
         let after = p["changes"][0]["id"].as_str().unwrap();
         assert_ne!(after, before, "{field}: a replace makes a new command");
@@ -241,7 +210,7 @@ fn each_immutable_field_replaces() {
     }
     // The text plan shows the script as a unified diff, not base64.
     f.write("commands.yaml", command("c", "  type: python\n  timeout: 30\n  enableParameter: true\n  resourceGroupId: rg-acfmops000000001\n  content: |\n    echo farewell\n"));
-    let out = run(&emu, &f, &["plan", "."]);
+    let out = emu.run(&f, &["plan", "."]);
     let t = text(&out);
     assert!(
         t.contains("-echo goodbye") && t.contains("+echo farewell"),
@@ -253,51 +222,51 @@ fn each_immutable_field_replaces() {
 fn removed_document_is_pruned_and_empty_set_is_refused() {
     let emu = Emu::start(&[]);
     let f = set(&[command("a", HELLO), command("b", HELLO)]);
-    apply(&emu, &f);
+    emu.apply(&f);
     f.write("commands.yaml", command("a", HELLO));
-    assert_eq!(actions(&plan_json(&emu, &f)), vec![act("delete", "b")]);
-    apply(&emu, &f);
-    assert_eq!(actions(&plan_json(&emu, &f)), vec![]);
+    assert_eq!(actions(&emu.plan_json(&f)), vec![act("delete", "b")]);
+    emu.apply(&f);
+    assert_eq!(actions(&emu.plan_json(&f)), vec![]);
     // Declared again unchanged: the service remembers the first ClientToken and returns
     // the deleted command, which apply notices and creates anew.
     f.write(
         "commands.yaml",
         [command("a", HELLO), command("b", HELLO)].join("\n"),
     );
-    assert_eq!(actions(&plan_json(&emu, &f)), vec![act("create", "b")]);
-    apply(&emu, &f);
-    assert_eq!(actions(&plan_json(&emu, &f)), vec![], "b exists again");
+    assert_eq!(actions(&emu.plan_json(&f)), vec![act("create", "b")]);
+    emu.apply(&f);
+    assert_eq!(actions(&emu.plan_json(&f)), vec![], "b exists again");
     f.write("commands.yaml", command("a", HELLO));
-    apply(&emu, &f);
+    emu.apply(&f);
     // No command documents at all: deleting everything needs --allow-empty.
     f.write("commands.yaml", "");
     std::fs::remove_file(f.path().join("commands.yaml")).unwrap();
-    let out = run(&emu, &f, &["apply", "--auto-approve", "."]);
+    let out = emu.run(&f, &["apply", "--auto-approve", "."]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("--allow-empty"), "{}", text(&out));
-    let out = run(&emu, &f, &["apply", "--auto-approve", "--allow-empty", "."]);
+    let out = emu.run(&f, &["apply", "--auto-approve", "--allow-empty", "."]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(plan_json(&emu, &f)["changes"].as_array().unwrap().len(), 0);
+    assert_eq!(emu.plan_json(&f)["changes"].as_array().unwrap().len(), 0);
 }
 
 #[test]
 fn target_limits_the_plan() {
     let emu = Emu::start(&[]);
     let f = set(&[command("a", HELLO), command("b", HELLO)]);
-    let out = run(&emu, &f, &["apply", "--auto-approve", "--target", "a", "."]);
+    let out = emu.run(&f, &["apply", "--auto-approve", "--target", "a", "."]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(actions(&plan_json(&emu, &f)), vec![act("create", "b")]);
+    assert_eq!(actions(&emu.plan_json(&f)), vec![act("create", "b")]);
 }
 
 #[test]
 fn apply_refuses_without_a_terminal_or_auto_approve() {
     let emu = Emu::start(&[]);
     let f = set(&[command("a", HELLO)]);
-    let out = run(&emu, &f, &["apply", "."]);
+    let out = emu.run(&f, &["apply", "."]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("--auto-approve"), "{}", text(&out));
     assert_eq!(
-        actions(&plan_json(&emu, &f)),
+        actions(&emu.plan_json(&f)),
         vec![act("create", "a")],
         "nothing was applied"
     );
@@ -307,7 +276,7 @@ fn apply_refuses_without_a_terminal_or_auto_approve() {
 fn saved_plan_applies_and_a_stale_one_is_refused() {
     let emu = Emu::start(&[]);
     let f = set(&[command("a", HELLO)]);
-    let out = run(&emu, &f, &["plan", "--out", "plan.json", "."]);
+    let out = emu.run(&f, &["plan", "--out", "plan.json", "."]);
     assert!(out.status.success(), "{}", text(&out));
     // The manifests change after the plan was made.
     f.write(
@@ -317,7 +286,7 @@ fn saved_plan_applies_and_a_stale_one_is_refused() {
             "  type: shell\n  timeout: 40\n  content: |\n    echo hello\n",
         ),
     );
-    let out = run(&emu, &f, &["apply", "--plan", "plan.json", "."]);
+    let out = emu.run(&f, &["apply", "--plan", "plan.json", "."]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out).contains("stale: the manifests changed"),
@@ -325,12 +294,12 @@ fn saved_plan_applies_and_a_stale_one_is_refused() {
         text(&out)
     );
     // The cloud changes after the plan was made.
-    let out = run(&emu, &f, &["plan", "--out", "plan.json", "."]);
+    let out = emu.run(&f, &["plan", "--out", "plan.json", "."]);
     assert!(out.status.success());
     let other = set(&[command("zzz", HELLO)]);
     other.write("stack.yaml", STACK);
-    apply(&emu, &other);
-    let out = run(&emu, &f, &["apply", "--plan", "plan.json", "."]);
+    emu.apply(&other);
+    let out = emu.run(&f, &["apply", "--plan", "plan.json", "."]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out).contains("stale: the commands in the cloud changed"),
@@ -338,11 +307,11 @@ fn saved_plan_applies_and_a_stale_one_is_refused() {
         text(&out)
     );
     // A fresh saved plan applies without a prompt.
-    let out = run(&emu, &f, &["plan", "--out", "plan.json", "."]);
+    let out = emu.run(&f, &["plan", "--out", "plan.json", "."]);
     assert!(out.status.success());
-    let out = run(&emu, &f, &["apply", "--plan", "plan.json", "."]);
+    let out = emu.run(&f, &["apply", "--plan", "plan.json", "."]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(actions(&plan_json(&emu, &f)), vec![]);
+    assert_eq!(actions(&emu.plan_json(&f)), vec![]);
 }
 
 #[test]
@@ -356,8 +325,8 @@ fn unowned_command_with_the_same_name_conflicts_and_import_adopts_it() {
             .replace("shop", "handmade")
             .replace("  tags: { team: sre }\n", ""),
     );
-    apply(&emu, &manual);
-    let id = plan_json(&emu, &manual)["changes"][0]["id"]
+    emu.apply(&manual);
+    let id = emu.plan_json(&manual)["changes"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -365,7 +334,7 @@ fn unowned_command_with_the_same_name_conflicts_and_import_adopts_it() {
     sdk.run(&format!("untag {id} assistctl:stack assistctl:name"));
 
     let f = set(&[command("legacy", HELLO)]);
-    let out = run(&emu, &f, &["plan", "."]);
+    let out = emu.run(&f, &["plan", "."]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains(&format!("assistctl import --id {id}")),
@@ -373,8 +342,7 @@ fn unowned_command_with_the_same_name_conflicts_and_import_adopts_it() {
         text(&out)
     );
 
-    let out = run(
-        &emu,
+    let out = emu.run(
         &f,
         &[
             "import",
@@ -388,11 +356,11 @@ fn unowned_command_with_the_same_name_conflicts_and_import_adopts_it() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     std::fs::remove_file(f.path().join("commands.yaml")).unwrap();
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     assert_eq!(actions(&p), vec![act("adopt", "legacy")], "{p}");
-    let t = apply(&emu, &f);
+    let t = emu.apply(&f);
     assert!(t.contains("adopted"), "{t}");
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     assert_eq!(actions(&p), vec![], "{p}");
     assert_eq!(p["changes"][0]["id"], id.as_str(), "adopted, not recreated");
 }
@@ -401,19 +369,19 @@ fn unowned_command_with_the_same_name_conflicts_and_import_adopts_it() {
 fn console_edit_is_drift_and_apply_repairs_it() {
     let emu = Emu::start(&[]);
     let f = set(&[command("c", HELLO)]);
-    apply(&emu, &f);
-    let id = plan_json(&emu, &f)["changes"][0]["id"]
+    emu.apply(&f);
+    let id = emu.plan_json(&f)["changes"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
     common::sdk::Sdk::new(&emu).run(&format!(
         "modify {id} Timeout=99 Description=edited-in-console Name=renamed-in-console"
     ));
-    let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
+    let out = emu.run(&f, &["plan", "--detailed-exitcode", "."]);
     assert_eq!(out.status.code(), Some(2), "drift: {}", text(&out));
     let t = text(&out);
     assert!(t.contains("99") && t.contains("renamed-in-console"), "{t}");
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     let fields: Vec<&str> = p["changes"][0]["fields"]
         .as_array()
         .unwrap()
@@ -423,19 +391,19 @@ fn console_edit_is_drift_and_apply_repairs_it() {
     // Clearing the description takes a replace, which also restores the rest.
     assert_eq!(fields, vec!["name", "description", "timeout"], "{p}");
     assert_eq!(p["changes"][0]["action"], "replace", "{p}");
-    apply(&emu, &f);
-    let out = run(&emu, &f, &["plan", "--detailed-exitcode", "."]);
+    emu.apply(&f);
+    let out = emu.run(&f, &["plan", "--detailed-exitcode", "."]);
     assert_eq!(out.status.code(), Some(0), "repaired: {}", text(&out));
     // A rename alone is put back in place, keeping the command.
-    let id = plan_json(&emu, &f)["changes"][0]["id"]
+    let id = emu.plan_json(&f)["changes"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
     common::sdk::Sdk::new(&emu).run(&format!("modify {id} Name=renamed Timeout=31"));
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     assert_eq!(actions(&p), vec![act("update", "c")], "{p}");
-    apply(&emu, &f);
-    let p = plan_json(&emu, &f);
+    emu.apply(&f);
+    let p = emu.plan_json(&f);
     assert_eq!(actions(&p), vec![]);
     assert_eq!(p["changes"][0]["id"], id.as_str());
     assert_eq!(p["changes"][0]["live"]["name"], "c");
@@ -452,11 +420,7 @@ fn partial_failure_reports_codes_and_the_next_apply_converges() {
     // Each apply makes about seven calls before its first write (commands, tasks, quota),
     // each failing one time in four, so it takes a number of tries.
     for _ in 0..40 {
-        let out = run(
-            &emu,
-            &f,
-            &["apply", "--auto-approve", "--max-attempts", "1", "."],
-        );
+        let out = emu.run(&f, &["apply", "--auto-approve", "--max-attempts", "1", "."]);
         let t = text(&out);
         if t.contains("Apply incomplete") {
             partial = true;
@@ -468,14 +432,13 @@ fn partial_failure_reports_codes_and_the_next_apply_converges() {
             );
         }
         // With retries on, a plan sees through the injected faults.
-        let check = run(
-            &emu,
+        let check = emu.run(
             &f,
             &["plan", "--detailed-exitcode", "--max-attempts", "10", "."],
         );
         if check.status.code() == Some(0) {
             assert!(partial, "fault injection never made an apply fail part-way");
-            let p = plan_json(&emu, &f);
+            let p = emu.plan_json(&f);
             assert_eq!(
                 p["summary"]["unchanged"], 12,
                 "one command per document: {p}"
@@ -508,7 +471,7 @@ fn two_applies_at_once_create_no_duplicates() {
         text(&a),
         text(&b)
     );
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     assert_eq!(actions(&p), vec![], "{p}");
     assert_eq!(
         p["changes"].as_array().unwrap().len(),
@@ -524,10 +487,10 @@ fn plan_reads_with_list_calls_not_one_describe_per_command() {
         .map(|i| command(&format!("c{i:03}"), HELLO))
         .collect();
     let f = set(&docs);
-    apply(&emu, &f);
+    emu.apply(&f);
     let before = emu.requests("DescribeCommands");
     let tasks_before = emu.requests("DescribeInvocations");
-    let p = plan_json(&emu, &f);
+    let p = emu.plan_json(&f);
     let reads = emu.requests("DescribeCommands") - before;
     assert_eq!(reads, 3, "120 commands in pages of 50: {p}");
     // And one DescribeInvocations for the stack's tasks.

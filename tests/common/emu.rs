@@ -97,3 +97,36 @@ fn http_get(url: &str) -> String {
             .unwrap_or_default()
     }
 }
+
+impl Emu {
+    /// `assistctl ARGS` in the fixture's directory.
+    pub fn run(&self, f: &super::Fixture, args: &[&str]) -> std::process::Output {
+        self.cmd(f.path())
+            .args(args)
+            .output()
+            .expect("run assistctl")
+    }
+
+    /// `plan --format json` of the fixture, parsed; retries see through injected faults.
+    pub fn plan_json(&self, f: &super::Fixture) -> serde_json::Value {
+        let out = self.run(
+            f,
+            &["plan", "--format", "json", "--max-attempts", "10", "."],
+        );
+        assert!(
+            out.status.code().is_some_and(|c| c != 101),
+            "{}",
+            super::text(&out)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", super::text(&out)))
+    }
+
+    /// `apply --auto-approve`, which must succeed; returns its output.
+    #[track_caller]
+    pub fn apply(&self, f: &super::Fixture) -> String {
+        let out = self.run(f, &["apply", "--auto-approve", "."]);
+        let t = super::text(&out);
+        assert_eq!(out.status.code(), Some(0), "{t}");
+        t
+    }
+}

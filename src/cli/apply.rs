@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::connect::{self, ConnectArgs};
 use super::output::{BOLD, ERROR, OK};
-use super::plan::{Format, exit_code, show};
+use super::plan::{Format, ScopeArgs, exit_code, show};
 use crate::reconcile::apply::{self, Outcome};
 use crate::reconcile::plan::{PLAN_FORMAT_VERSION, Plan};
 use crate::reconcile::planner::{self, PlanOptions};
@@ -30,16 +30,8 @@ pub struct Args {
     /// Changes applied at the same time.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
-    /// Apply only these documents (by metadata.name); may be repeated.
-    #[arg(long = "target", value_name = "NAME")]
-    pub targets: Vec<String>,
-    /// Allow a plan that deletes every command the stack owns.
-    #[arg(long)]
-    pub allow_empty: bool,
-    /// Fail when an invocation targets an instance that cannot run it, instead of leaving
-    /// the instance out.
-    #[arg(long)]
-    pub strict: bool,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -64,14 +56,7 @@ async fn run_with(
             check_fresh(&plan, desired, client).await?;
             plan
         }
-        None => {
-            let opts = PlanOptions {
-                targets: args.targets.clone(),
-                allow_empty: args.allow_empty,
-                strict: args.strict,
-            };
-            planner::plan(client, desired, &opts).await?
-        }
+        None => planner::plan(client, desired, &args.scope.options()).await?,
     };
     let mut secrets = super::desired::env_secrets(desired);
     print!("{}", show(&plan, Format::Text, &secrets));

@@ -24,7 +24,16 @@ pub struct Args {
     /// Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Plan only these documents (by metadata.name); may be repeated.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// What a plan covers and refuses; shared by plan and apply.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScopeArgs {
+    /// Only these documents (by metadata.name); may be repeated.
     #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
     /// Allow a plan that deletes every command the stack owns.
@@ -34,8 +43,16 @@ pub struct Args {
     /// the instance out.
     #[arg(long)]
     pub strict: bool,
-    #[command(flatten)]
-    pub connect: ConnectArgs,
+}
+
+impl ScopeArgs {
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions {
+            targets: self.targets.clone(),
+            allow_empty: self.allow_empty,
+            strict: self.strict,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -49,12 +66,7 @@ pub async fn run(args: Args) -> anyhow::Result<u8> {
     let desired = super::desired::load(&args.paths)?;
     let region = desired.regions.first().cloned().unwrap_or_default();
     let conn = connect::connect(&args.connect, &region).await?;
-    let opts = PlanOptions {
-        targets: args.targets.clone(),
-        allow_empty: args.allow_empty,
-        strict: args.strict,
-    };
-    let result = planner::plan(&conn.client, &desired, &opts).await;
+    let result = planner::plan(&conn.client, &desired, &args.scope.options()).await;
     conn.close().await;
     let plan = result?;
     let secrets = super::desired::env_secrets(&desired);

@@ -1837,3 +1837,60 @@ async fn reads_on_a_state_file_see_every_acknowledged_write() {
     }
     assert_eq!(api.r("DescribeCommands", &[]).await.ok()["TotalCount"], 0);
 }
+
+/// Totals are remembered between the pages of one listing, never across a write: a create,
+/// a tag change or a delete shows in the next TotalCount.
+#[tokio::test]
+async fn list_totals_follow_every_write() {
+    let (_emu, api) = start(|_| {}).await;
+    let by_tag = [
+        ("Tag.1.Key", "stack"),
+        ("Tag.1.Value", "s1"),
+        ("MaxResults", "2"),
+    ];
+    let total = |b: &Value| b["TotalCount"].as_i64().unwrap();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(
+            create(
+                &api,
+                &format!("c{i}"),
+                &[("Tag.1.Key", "stack"), ("Tag.1.Value", "s1")],
+            )
+            .await,
+        );
+    }
+    let first = api.r("DescribeCommands", &by_tag).await.ok();
+    assert_eq!(total(&first), 3);
+    let token = first["NextToken"].as_str().unwrap().to_string();
+    let mut next = by_tag.to_vec();
+    next.push(("NextToken", &token));
+    assert_eq!(total(&api.r("DescribeCommands", &next).await.ok()), 3);
+    create(&api, "c3", &[("Tag.1.Key", "stack"), ("Tag.1.Value", "s1")]).await;
+    assert_eq!(
+        total(&api.r("DescribeCommands", &by_tag).await.ok()),
+        4,
+        "after a create"
+    );
+    api.r(
+        "UntagResources",
+        &[
+            ("ResourceType", "command"),
+            ("ResourceId.1", &ids[0]),
+            ("TagKey.1", "stack"),
+        ],
+    )
+    .await
+    .ok();
+    assert_eq!(
+        total(&api.r("DescribeCommands", &by_tag).await.ok()),
+        3,
+        "after an untag"
+    );
+    api.r("DeleteCommand", &[("CommandId", &ids[1])]).await.ok();
+    assert_eq!(
+        total(&api.r("DescribeCommands", &by_tag).await.ok()),
+        2,
+        "after a delete"
+    );
+}

@@ -175,6 +175,7 @@ impl Emulator {
             ids: ids::IdGen::new(config.seed),
             faults: faults::Faults::new(config.faults, config.seed),
             metrics: metrics::Metrics::new(),
+            counts: store::CountCache::default(),
         });
         let (tx, rx) = oneshot::channel::<()>();
         let app = server::router(state);

@@ -40,6 +40,7 @@ pub struct AppState {
     pub ids: IdGen,
     pub faults: Faults,
     pub metrics: Metrics,
+    pub counts: crate::emulator::store::CountCache,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -154,18 +155,24 @@ async fn handle(state: &Arc<AppState>, req: ApiRequest, action: &str) -> Result<
 
 /// Runs one operation in a transaction; it is committed (and synced) only on success.
 fn run_in_transaction(state: &AppState, action: &str, params: &Params) -> Result<Fields, ApiError> {
+    // Taken before the transaction begins, so totals remembered at this generation are
+    // never older than what the transaction sees.
+    let generation = state.counts.generation();
     if service::is_read_only(action)
         && let Some(reader) = &state.reader
     {
         let mut conn = reader.lock().unwrap_or_else(|e| e.into_inner());
         // One read transaction: every query of the answer sees the same snapshot.
         let tx = conn.transaction()?;
-        return run(state, action, params, &tx);
+        return run(state, action, params, &tx, generation);
     }
     let mut store = state.store.lock().unwrap_or_else(|e| e.into_inner());
     let tx = store.conn().transaction()?;
-    let fields = run(state, action, params, &tx)?;
+    let fields = run(state, action, params, &tx, generation)?;
     tx.commit()?;
+    if !service::is_read_only(action) {
+        state.counts.bump();
+    }
     Ok(fields)
 }
 
@@ -174,9 +181,14 @@ fn run(
     action: &str,
     params: &Params,
     db: &rusqlite::Connection,
+    generation: u64,
 ) -> Result<Fields, ApiError> {
     let ctx = Ctx {
         db,
+        counts: crate::emulator::store::Counts {
+            cache: &state.counts,
+            generation,
+        },
         config: &state.service,
         inventory: &state.inventory,
         ids: &state.ids,

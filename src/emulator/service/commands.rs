@@ -123,7 +123,7 @@ pub fn describe(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiEr
     };
     let paging = common::paging(p, &PAGING_50)?;
     // The emulator has no public (Provider) commands: asking for them lists nothing.
-    let mut page = store::list(ctx.db, &filter, paging.request)?;
+    let mut page = store::list(ctx.db, &filter, paging.request, Some(ctx.counts))?;
     if p.get("Provider").is_some() {
         page.items.clear();
         page.total = 0;

@@ -59,6 +59,8 @@ pub const DEFAULT_INVOCATION_DAILY_QUOTA: u64 = 10_000;
 /// What an operation works with.
 pub struct Ctx<'a> {
     pub db: &'a Connection,
+    /// List totals remembered between pages, valid at this request's generation.
+    pub counts: crate::emulator::store::Counts<'a>,
     pub config: &'a ServiceConfig,
     pub inventory: &'a Inventory,
     pub ids: &'a IdGen,

@@ -140,6 +140,7 @@ pub fn list(
     conn: &Connection,
     f: &CommandFilter,
     p: PageRequest,
+    counts: Option<super::Counts<'_>>,
 ) -> rusqlite::Result<Page<CommandRow>> {
     let mut w = Where::default();
     w.region("c.region_id", &f.region_id);
@@ -162,6 +163,7 @@ pub fn list(
         &w,
         p,
         known_total,
+        counts,
         map,
     )
 }

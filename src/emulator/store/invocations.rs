@@ -311,6 +311,7 @@ pub fn list(
         &w,
         p,
         None,
+        None,
         map_inv,
     )
 }
@@ -351,6 +352,7 @@ pub fn list_results(
         "(i.seq * 100000 + (100000 - ii.position))",
         &w,
         p,
+        None,
         None,
         |r| {
             let (seq, inv) = map_inv(r)?;

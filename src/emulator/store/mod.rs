@@ -8,7 +8,10 @@ pub mod schema;
 pub mod tags;
 pub mod tokens;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
@@ -149,6 +152,65 @@ pub struct Page<T> {
     pub next_seq: Option<i64>,
 }
 
+/// Totals of list queries, remembered until the next write. A stack's live-state read pages
+/// through thousands of commands with the same filter, and recounting them on every page
+/// cost more than the page itself. Every committed write bumps the generation, which is read
+/// before a request's transaction begins, so a remembered total is never older than the
+/// request's snapshot.
+#[derive(Debug, Default)]
+pub struct CountCache {
+    generation: AtomicU64,
+    totals: Mutex<HashMap<String, (u64, i64)>>,
+}
+
+/// Entries kept at most; the map is cleared when full.
+const COUNT_CACHE_ENTRIES: usize = 1024;
+
+impl CountCache {
+    /// The generation to read totals at; take it before the request's transaction begins.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Called after every committed write.
+    pub fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn total(
+        &self,
+        generation: u64,
+        key: String,
+        count: impl FnOnce() -> rusqlite::Result<i64>,
+    ) -> rusqlite::Result<i64> {
+        let remembered = self
+            .totals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .copied();
+        if let Some((g, n)) = remembered
+            && g == generation
+        {
+            return Ok(n);
+        }
+        let n = count()?;
+        let mut totals = self.totals.lock().unwrap_or_else(|e| e.into_inner());
+        if totals.len() >= COUNT_CACHE_ENTRIES {
+            totals.clear();
+        }
+        totals.insert(key, (generation, n));
+        Ok(n)
+    }
+}
+
+/// A count cache and the generation a request reads at.
+#[derive(Debug, Clone, Copy)]
+pub struct Counts<'a> {
+    pub cache: &'a CountCache,
+    pub generation: u64,
+}
+
 /// A WHERE clause being built: SQL fragments joined by AND, with their arguments.
 #[derive(Debug, Default)]
 pub(crate) struct Where {
@@ -254,16 +316,22 @@ pub(crate) fn page<T>(
     filter: &Where,
     page: PageRequest,
     known_total: Option<i64>,
+    counts: Option<Counts<'_>>,
     map: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(i64, T)>,
 ) -> rusqlite::Result<Page<T>> {
-    let total: i64 = match known_total {
-        Some(t) => t,
-        None => conn
-            .prepare_cached(&format!(
-                "SELECT COUNT(*) FROM {count_from} WHERE {}",
-                filter.sql()
-            ))?
-            .query_row(rusqlite::params_from_iter(filter.args()), |r| r.get(0))?,
+    let count_sql = format!("SELECT COUNT(*) FROM {count_from} WHERE {}", filter.sql());
+    let count = || {
+        conn.prepare_cached(&count_sql)?
+            .query_row(rusqlite::params_from_iter(filter.args()), |r| r.get(0))
+    };
+    let total: i64 = match (known_total, counts) {
+        (Some(t), _) => t,
+        (None, Some(c)) => c.cache.total(
+            c.generation,
+            format!("{count_sql}\u{0}{:?}", filter.args()),
+            count,
+        )?,
+        (None, None) => count()?,
     };
     let mut args = filter.args().to_vec();
     let mut where_sql = filter.sql();

@@ -142,18 +142,33 @@ pub fn list(
     p: PageRequest,
     counts: Option<super::Counts<'_>>,
 ) -> rusqlite::Result<Page<CommandRow>> {
-    let mut w = Where::default();
-    w.region("c.region_id", &f.region_id);
-    w.eq("c.command_id", f.command_id.as_deref());
-    w.eq("c.type", f.type_name.as_deref());
-    w.wildcard("c.name", f.name.as_deref());
-    w.wildcard("c.description", f.description.as_deref());
-    w.eq("c.resource_group_id", f.resource_group_id.as_deref());
-    w.tags("command", "c.command_id", &f.tags);
-    let known_total = if w.only_first_clause() {
-        Some(count_in_region(conn, &f.region_id)?)
+    let filter = |dense_tags: bool| {
+        let mut w = Where::default();
+        w.region("c.region_id", &f.region_id);
+        w.eq("c.command_id", f.command_id.as_deref());
+        w.eq("c.type", f.type_name.as_deref());
+        w.wildcard("c.name", f.name.as_deref());
+        w.wildcard("c.description", f.description.as_deref());
+        w.eq("c.resource_group_id", f.resource_group_id.as_deref());
+        if dense_tags {
+            w.tags_exists("command", "c.command_id", &f.tags);
+        } else {
+            w.tags("command", "c.command_id", &f.tags);
+        }
+        w
+    };
+    let w = filter(false);
+    let total = if w.only_first_clause() {
+        count_in_region(conn, &f.region_id)?
     } else {
-        None
+        super::total(conn, "commands c", &w, counts)?
+    };
+    // A tag filter that matches most of the region (a stack's own commands) pages faster as
+    // an EXISTS probe; a selective one faster from the tags index.
+    let w = if !f.tags.is_empty() && total * 4 >= count_in_region(conn, &f.region_id)? {
+        filter(true)
+    } else {
+        w
     };
     page(
         conn,
@@ -162,8 +177,8 @@ pub fn list(
         "c.seq",
         &w,
         p,
-        known_total,
-        counts,
+        Some(total),
+        None,
         map,
     )
 }

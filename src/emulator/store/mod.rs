@@ -271,6 +271,30 @@ impl Where {
         }
     }
 
+    /// The same tag filter as a correlated EXISTS probe of the tags primary key: cheaper than
+    /// [`Where::tags`] when most resources match, since a page then stops after its first
+    /// rows instead of materialising every match.
+    pub fn tags_exists(
+        &mut self,
+        resource_type: &str,
+        id_column: &str,
+        tags: &[(String, Option<String>)],
+    ) {
+        self.has_tags |= !tags.is_empty();
+        for (k, v) in tags {
+            let mut clause = format!(
+                "EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = '{resource_type}' AND t.resource_id = {id_column} AND t.tag_key = ?"
+            );
+            let mut args = vec![Value::Text(k.clone())];
+            if let Some(v) = v {
+                clause.push_str(" AND t.tag_value = ?");
+                args.push(Value::Text(v.clone()));
+            }
+            clause.push(')');
+            self.push(clause, args);
+        }
+    }
+
     /// True when nothing but the first clause (the region) restricts the rows.
     pub fn only_first_clause(&self) -> bool {
         self.clauses.len() == 1
@@ -305,6 +329,28 @@ pub fn glob_pattern(user: &str) -> String {
     out
 }
 
+/// How many rows `filter` selects, remembered in `counts` when given.
+pub(crate) fn total(
+    conn: &Connection,
+    count_from: &str,
+    filter: &Where,
+    counts: Option<Counts<'_>>,
+) -> rusqlite::Result<i64> {
+    let count_sql = format!("SELECT COUNT(*) FROM {count_from} WHERE {}", filter.sql());
+    let count = || {
+        conn.prepare_cached(&count_sql)?
+            .query_row(rusqlite::params_from_iter(filter.args()), |r| r.get(0))
+    };
+    match counts {
+        Some(c) => c.cache.total(
+            c.generation,
+            format!("{count_sql}\u{0}{:?}", filter.args()),
+            count,
+        ),
+        None => count(),
+    }
+}
+
 /// Runs a newest-first listing: `select` is `SELECT cols FROM table alias` and `seq_column`
 /// the ordering column. `known_total` skips counting when the caller knows the total.
 #[allow(clippy::too_many_arguments)]
@@ -319,19 +365,9 @@ pub(crate) fn page<T>(
     counts: Option<Counts<'_>>,
     map: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(i64, T)>,
 ) -> rusqlite::Result<Page<T>> {
-    let count_sql = format!("SELECT COUNT(*) FROM {count_from} WHERE {}", filter.sql());
-    let count = || {
-        conn.prepare_cached(&count_sql)?
-            .query_row(rusqlite::params_from_iter(filter.args()), |r| r.get(0))
-    };
-    let total: i64 = match (known_total, counts) {
-        (Some(t), _) => t,
-        (None, Some(c)) => c.cache.total(
-            c.generation,
-            format!("{count_sql}\u{0}{:?}", filter.args()),
-            count,
-        )?,
-        (None, None) => count()?,
+    let total: i64 = match known_total {
+        Some(t) => t,
+        None => total(conn, count_from, filter, counts)?,
     };
     let mut args = filter.args().to_vec();
     let mut where_sql = filter.sql();

@@ -247,31 +247,19 @@ impl Where {
         }
     }
 
-    /// Resources that carry every tag (`None` value: the key with any value).
+    /// Resources that carry every tag (`None` value: the key with any value), as an IN
+    /// subquery, which lets SQLite drive from the tags index instead of testing every
+    /// resource: the better plan when few resources match.
     pub fn tags(
         &mut self,
         resource_type: &str,
         id_column: &str,
         tags: &[(String, Option<String>)],
     ) {
-        self.has_tags |= !tags.is_empty();
-        for (k, v) in tags {
-            // An IN subquery lets SQLite drive from the tags index instead of testing
-            // every resource.
-            let mut clause = format!(
-                "{id_column} IN (SELECT t.resource_id FROM tags t WHERE t.resource_type = '{resource_type}' AND t.tag_key = ?"
-            );
-            let mut args = vec![Value::Text(k.clone())];
-            if let Some(v) = v {
-                clause.push_str(" AND t.tag_value = ?");
-                args.push(Value::Text(v.clone()));
-            }
-            clause.push(')');
-            self.push(clause, args);
-        }
+        self.tag_clauses(tags, &format!("{id_column} IN (SELECT t.resource_id FROM tags t WHERE t.resource_type = '{resource_type}'"));
     }
 
-    /// The same tag filter as a correlated EXISTS probe of the tags primary key: cheaper than
+    /// The same filter as a correlated EXISTS probe of the tags primary key: cheaper than
     /// [`Where::tags`] when most resources match, since a page then stops after its first
     /// rows instead of materialising every match.
     pub fn tags_exists(
@@ -280,11 +268,14 @@ impl Where {
         id_column: &str,
         tags: &[(String, Option<String>)],
     ) {
+        self.tag_clauses(tags, &format!("EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = '{resource_type}' AND t.resource_id = {id_column}"));
+    }
+
+    /// One clause per tag: `head` opens the subquery, the key and value tests close it.
+    fn tag_clauses(&mut self, tags: &[(String, Option<String>)], head: &str) {
         self.has_tags |= !tags.is_empty();
         for (k, v) in tags {
-            let mut clause = format!(
-                "EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = '{resource_type}' AND t.resource_id = {id_column} AND t.tag_key = ?"
-            );
+            let mut clause = format!("{head} AND t.tag_key = ?");
             let mut args = vec![Value::Text(k.clone())];
             if let Some(v) = v {
                 clause.push_str(" AND t.tag_value = ?");

@@ -11,12 +11,12 @@ use base64::Engine;
 
 use super::connect::{self, ConnectArgs};
 use super::output::OK;
-use crate::cloud::ops::Paging;
 use crate::cloud::ops::commands::{Command, DescribeCommandsRequest};
 use crate::domain::command_type::CommandType;
 use crate::manifest::types::{
     ApiVersion, CommandDocument, CommandKind, CommandSpec, Metadata, ParameterSpec, TypeName,
 };
+use crate::reconcile::listing::{self, Reads};
 use crate::reconcile::model::TAG_STACK;
 
 #[derive(Debug, clap::Args)]
@@ -73,7 +73,6 @@ pub async fn run(args: Args) -> anyhow::Result<u8> {
 }
 
 async fn find(client: &crate::cloud::Client, args: &Args) -> anyhow::Result<Vec<Command>> {
-    let mut out = Vec::new();
     let filters = args
         .name
         .iter()
@@ -85,22 +84,9 @@ async fn find(client: &crate::cloud::Client, args: &Args) -> anyhow::Result<Vec<
             command_id: Some(i.clone()),
             ..Default::default()
         }));
-    for mut f in filters {
-        let mut token: Option<String> = None;
-        loop {
-            f.paging = Paging {
-                max_results: Some(50),
-                next_token: token.clone(),
-                ..Default::default()
-            };
-            let page = client.describe_commands(&f).await?;
-            out.extend(page.commands);
-            match page.page.next_token.as_str() {
-                "" => break,
-                t if Some(t) == token.as_deref() => break,
-                t => token = Some(t.to_string()),
-            }
-        }
+    let mut out = Vec::new();
+    for f in filters {
+        out.extend(listing::all(client, f, &Reads::default()).await?);
     }
     Ok(out)
 }

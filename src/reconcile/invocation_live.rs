@@ -8,18 +8,15 @@ use base64::Engine;
 use futures::TryStreamExt;
 use futures::future::try_join_all;
 
+use crate::cloud::ops::Tag;
 use crate::cloud::ops::invocations::{
     DescribeInvocationResultsRequest, DescribeInvocationsRequest, Invocation, InvocationResult,
 };
-use crate::cloud::ops::{Paging, Tag};
 use crate::cloud::{Client, Error};
 
 use super::invocation_model::{LiveInvocation, TAG_BATCH, TAG_HASH, TAG_INPUTS};
-use super::live::Reads;
+use super::listing::{self, Reads};
 use super::model::{TAG_NAME, TAG_STACK};
-
-/// Largest page DescribeInvocations returns.
-const PAGE: i64 = 50;
 
 /// Every task of `stack` in `regions`, regions read concurrently.
 pub async fn read(
@@ -51,39 +48,22 @@ async fn list(
     stack: &str,
     reads: &Reads,
 ) -> Result<Vec<LiveInvocation>, Error> {
-    let mut req = DescribeInvocationsRequest {
+    let req = DescribeInvocationsRequest {
         tags: vec![Tag::new(TAG_STACK, stack)],
         ..Default::default()
     };
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        req.paging = Paging {
-            max_results: Some(PAGE),
-            next_token: token.clone(),
-            ..Default::default()
-        };
-        reads.add();
-        let page = c.describe_invocations(&req).await?;
-        out.extend(
-            page.invocations
-                .into_iter()
-                // The filter is the service's; the check keeps a lax server from handing
-                // another stack's task to this one.
-                .filter(|i| {
-                    i.tags
-                        .iter()
-                        .any(|t| t.key == TAG_STACK && t.value == stack)
-                })
-                .map(|i| to_live(region, i)),
-        );
-        match page.page.next_token.as_str() {
-            "" => break,
-            t if Some(t) == token.as_deref() => break,
-            t => token = Some(t.to_string()),
-        }
-    }
-    Ok(out)
+    Ok(listing::all(c, req, reads)
+        .await?
+        .into_iter()
+        // The filter is the service's; the check keeps a lax server from handing another
+        // stack's task to this one.
+        .filter(|i| {
+            i.tags
+                .iter()
+                .any(|t| t.key == TAG_STACK && t.value == stack)
+        })
+        .map(|i| to_live(region, i))
+        .collect())
 }
 
 fn to_live(region: &str, i: Invocation) -> LiveInvocation {

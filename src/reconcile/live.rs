@@ -3,38 +3,22 @@
 //! name or id look-ups that conflict detection and adoption need.
 
 use std::collections::HashSet;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine;
 use futures::future::try_join_all;
 
+use crate::cloud::ops::Tag;
 use crate::cloud::ops::commands::{Command, DescribeCommandsRequest};
-use crate::cloud::ops::{Paging, Tag};
 use crate::cloud::{Client, Error};
 
 use super::diff::Live;
+use super::listing;
+pub use super::listing::Reads;
 use super::model::{CommandState, DesiredCommand, LiveCommand, TAG_STACK};
 
-/// Largest page DescribeCommands returns.
-const PAGE: i64 = 50;
 /// Up to this many unknown names are looked up one by one; more, and the region's whole
 /// command list is read once instead.
 const NAME_LOOKUPS: usize = 10;
-
-/// Counts the API reads a plan makes.
-#[derive(Debug, Default, Clone)]
-pub struct Reads(Arc<AtomicU64>);
-
-impl Reads {
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn add(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-}
 
 /// Reads the live state of `stack` in `regions`, and the unowned commands that the
 /// desired ones would collide with or adopt.
@@ -120,31 +104,18 @@ async fn unowned(
         .collect())
 }
 
-/// Every command matching `filter`, following NextToken at the largest page size.
+/// Every command matching `filter`, normalised.
 async fn list(
     c: &Client,
     region: &str,
-    mut filter: DescribeCommandsRequest,
+    filter: DescribeCommandsRequest,
     reads: &Reads,
 ) -> Result<Vec<LiveCommand>, Error> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        filter.paging = Paging {
-            max_results: Some(PAGE),
-            next_token: token.clone(),
-            ..Default::default()
-        };
-        reads.add();
-        let page = c.describe_commands(&filter).await?;
-        out.extend(page.commands.into_iter().map(|cmd| to_live(region, cmd)));
-        match page.page.next_token.as_str() {
-            "" => break,
-            t if Some(t) == token.as_deref() => break,
-            t => token = Some(t.to_string()),
-        }
-    }
-    Ok(out)
+    let commands = listing::all(c, filter, reads).await?;
+    Ok(commands
+        .into_iter()
+        .map(|cmd| to_live(region, cmd))
+        .collect())
 }
 
 fn to_live(region: &str, c: Command) -> LiveCommand {

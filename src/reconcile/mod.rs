@@ -10,6 +10,7 @@ pub mod invocation_live;
 pub mod invocation_model;
 pub mod invocation_plan;
 pub mod invocation_schedule;
+pub mod listing;
 pub mod live;
 pub mod model;
 pub mod plan;

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::cloud::ops::instances::{
@@ -19,7 +18,7 @@ use crate::domain::params::Builtin;
 
 use super::invocation_model::{Needs, TargetSelector};
 use super::invocation_plan::IneligibleInstance;
-use super::live::Reads;
+use super::listing::{self, Reads};
 
 /// What the checks need to know of one instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,22 +48,9 @@ pub async fn read(
     reads: &Reads,
 ) -> Result<Vec<InventoryInstance>, Error> {
     let c = client.with_region(region)?;
-    let count = |n: usize, page: usize| n.div_ceil(page).max(1) as u64;
-    let ecs: Vec<_> = c
-        .describe_instances_all(DescribeInstancesRequest::default())
-        .try_collect()
-        .await?;
-    let managed: Vec<_> = c
-        .describe_managed_instances_all(DescribeManagedInstancesRequest::default())
-        .try_collect()
-        .await?;
-    let status: Vec<_> = c
-        .describe_cloud_assistant_status_all(DescribeCloudAssistantStatusRequest::default())
-        .try_collect()
-        .await?;
-    for _ in 0..count(ecs.len(), 100) + count(managed.len(), 50) + count(status.len(), 50) {
-        reads.add();
-    }
+    let ecs = listing::all(&c, DescribeInstancesRequest::default(), reads).await?;
+    let managed = listing::all(&c, DescribeManagedInstancesRequest::default(), reads).await?;
+    let status = listing::all(&c, DescribeCloudAssistantStatusRequest::default(), reads).await?;
     let agent: BTreeMap<&str, (bool, &str)> = status
         .iter()
         .map(|s| {

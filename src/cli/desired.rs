@@ -30,7 +30,7 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<Desired> {
     let Some(stack) = v.set.stack() else {
         bail!("no Stack document in the manifests");
     };
-    desired::build(&v.set, stack)
+    desired::build(&v.set, &v.scripts, stack)
 }
 
 /// The values of the `fromEnv` variables the invocations name that are set now: never

@@ -23,6 +23,8 @@ pub struct Validation {
     pub set: ManifestSet,
     /// Sorted by file, line and column.
     pub diagnostics: Vec<Diagnostic>,
+    /// The commands' scripts, read once, by (region, name).
+    pub scripts: rules::Scripts,
 }
 
 impl Validation {
@@ -52,10 +54,14 @@ impl Validation {
 pub fn validate(paths: &[PathBuf], ctx: &rules::Context) -> Validation {
     let mut diagnostics = Vec::new();
     let set = set::read(paths, &mut diagnostics);
-    rules::check(&set, ctx, &mut diagnostics);
+    let scripts = rules::check(&set, ctx, &mut diagnostics);
     diagnostics.sort_by(|a, b| {
         (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
     });
     diagnostics.dedup();
-    Validation { set, diagnostics }
+    Validation {
+        set,
+        diagnostics,
+        scripts,
+    }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::manifest::effective;
-use crate::manifest::script;
+use crate::manifest::rules::Scripts;
 use crate::manifest::set::{Located, ManifestSet};
 use crate::manifest::types::{CommandDocument, StackDocument};
 
@@ -26,12 +26,16 @@ pub struct Desired {
 
 /// Builds the desired state of a set that validated without errors. `targets` limits it
 /// to the named documents (`--target`); the returned flag says whether it was limited.
-pub fn build(set: &ManifestSet, stack: &Located<StackDocument>) -> anyhow::Result<Desired> {
+pub fn build(
+    set: &ManifestSet,
+    scripts: &Scripts,
+    stack: &Located<StackDocument>,
+) -> anyhow::Result<Desired> {
     let region = &stack.doc.spec.region;
     let mut regions = vec![region.clone()];
     let mut commands = Vec::new();
     for c in &set.commands {
-        let d = command(c, stack)?;
+        let d = command(c, scripts, stack)?;
         if !regions.contains(&d.region) {
             regions.push(d.region.clone());
         }
@@ -55,11 +59,15 @@ pub fn build(set: &ManifestSet, stack: &Located<StackDocument>) -> anyhow::Resul
 
 fn command(
     c: &Located<CommandDocument>,
+    scripts: &Scripts,
     stack: &Located<StackDocument>,
 ) -> anyhow::Result<DesiredCommand> {
     let spec = &c.doc.spec;
-    let mut diags = Vec::new();
-    let Some(script) = script::resolve(c, &mut diags) else {
+    let region = spec
+        .region
+        .clone()
+        .unwrap_or_else(|| stack.doc.spec.region.clone());
+    let Some(script) = scripts.get(&(region, c.doc.metadata.name.clone())).cloned() else {
         anyhow::bail!(
             "the script of command `{}` cannot be read",
             c.doc.metadata.name

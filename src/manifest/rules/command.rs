@@ -26,6 +26,8 @@ pub struct CommandInfo {
     pub parameters: BTreeMap<String, (String, ParameterSpec)>,
     pub timeout: u64,
     pub base64_len: usize,
+    /// The script as read for the checks, handed on so nothing reads it twice.
+    pub script: Option<Script>,
 }
 
 /// Commands by (region, name).
@@ -135,6 +137,7 @@ fn check(
         parameters,
         timeout,
         base64_len: script.as_ref().map_or(0, Script::base64_len),
+        script,
     })
 }
 

@@ -24,8 +24,9 @@ impl Default for Context {
     }
 }
 
-/// Runs every rule over a loaded set.
-pub fn check(set: &ManifestSet, ctx: &Context, diags: &mut Vec<Diagnostic>) {
+/// Runs every rule over a loaded set and returns the commands' scripts as read, by
+/// (region, name), for building the desired state without reading them again.
+pub fn check(set: &ManifestSet, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Scripts {
     stack::check(set, diags);
     let region = set
         .stack()
@@ -34,4 +35,11 @@ pub fn check(set: &ManifestSet, ctx: &Context, diags: &mut Vec<Diagnostic>) {
     let stack_tags = set.stack().map(|s| s.doc.spec.tags.len()).unwrap_or(0);
     let commands = command::check_all(set, &region, stack_tags, diags);
     invocation::check_all(set, &region, stack_tags, &commands, ctx, diags);
+    commands
+        .into_iter()
+        .filter_map(|(key, info)| info.script.map(|s| (key, s)))
+        .collect()
 }
+
+/// Scripts of the commands by (region, name).
+pub type Scripts = std::collections::HashMap<(String, String), super::script::Script>;

@@ -148,17 +148,13 @@ pub fn timeout<T>(
     value: Option<u64>,
     diags: &mut Vec<Diagnostic>,
 ) -> u64 {
-    match value {
-        Some(t) if t < MIN_TIMEOUT_SECS => {
-            diags.push(
-                doc.warning("timeout", pointer, format!("timeout {t} s is below {MIN_TIMEOUT_SECS} s; the service raises it to {MIN_TIMEOUT_SECS} s"))
-                    .with_help(format!("set timeout: {MIN_TIMEOUT_SECS} or more to say what will happen")),
-            );
-            MIN_TIMEOUT_SECS
-        }
-        Some(t) => t,
-        None => crate::domain::limits::DEFAULT_TIMEOUT_SECS,
+    if let Some(t) = value.filter(|t| *t < MIN_TIMEOUT_SECS) {
+        diags.push(
+            doc.warning("timeout", pointer, format!("timeout {t} s is below {MIN_TIMEOUT_SECS} s; the service raises it to {MIN_TIMEOUT_SECS} s"))
+                .with_help(format!("set timeout: {MIN_TIMEOUT_SECS} or more to say what will happen")),
+        );
     }
+    crate::manifest::effective::timeout(value)
 }
 
 fn launcher(c: &Located<CommandDocument>, diags: &mut Vec<Diagnostic>) {

@@ -3,12 +3,11 @@
 //! its exit status. It fails (never skips) when python3 or pip cannot provide the SDK.
 
 mod common;
-mod emu_common;
 
 use std::path::Path;
 use std::process::Command;
 
-use emu_common::{AK, SECRET, Spawned};
+use common::emu::spawn::{AK, SECRET, Spawned};
 
 #[test]
 fn official_python_sdk_scenario_passes_with_v3_and_v2_signatures() {

@@ -1,48 +1,29 @@
 //! A fresh emulator per test: the real binary on an ephemeral loopback port, killed on drop.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-pub const AK: &str = "LTAIlocalemulator";
-pub const SECRET: &str = "local-emulator-secret";
+// The emulator tests' own launcher: the binary on 127.0.0.1:0, its address read from stdout.
+#[path = "../emu_common/mod.rs"]
+pub mod spawn;
+
+pub use spawn::{AK, SECRET};
 
 pub struct Emu {
-    child: Child,
+    _process: spawn::Spawned,
     pub endpoint: String,
 }
 
 impl Emu {
+    /// `emulator serve --ephemeral EXTRA...`, killed on drop.
     pub fn start(extra: &[&str]) -> Emu {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_assistctl"))
-            .args([
-                "emulator",
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--ephemeral",
-            ])
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the emulator");
-        let mut reader = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        std::thread::spawn(move || {
-            let mut sink = String::new();
-            while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-                sink.clear();
-            }
-        });
-        let endpoint = line
-            .trim()
-            .split_once("listening on ")
-            .map(|(_, a)| a.to_string())
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        Emu { child, endpoint }
+        let mut args = vec!["--ephemeral"];
+        args.extend_from_slice(extra);
+        let process = spawn::Spawned::start(&args);
+        Emu {
+            endpoint: process.base.clone(),
+            _process: process,
+        }
     }
 
     /// `assistctl ARGS` pointed at this emulator, in `dir`, with credentials in the
@@ -72,13 +53,6 @@ impl Emu {
             })
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum::<f64>() as u64
-    }
-}
-
-impl Drop for Emu {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

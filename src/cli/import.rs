@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use anstream::println;
 use anyhow::{Context, bail};
-use base64::Engine;
 
 use super::connect::{self, ConnectArgs};
 use super::output::OK;
@@ -118,16 +117,12 @@ fn write(dir: &Path, stem: &str, region: &str, c: &Command) -> anyhow::Result<()
             c.command_id, c.command_type
         )
     })?;
-    let script = base64::engine::general_purpose::STANDARD
-        .decode(c.command_content.trim())
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .with_context(|| {
-            format!(
-                "the content of {} is not Base64 of UTF-8 text",
-                c.command_id
-            )
-        })?;
+    let script = crate::reconcile::live::decode_content(&c.command_content).with_context(|| {
+        format!(
+            "the content of {} is not Base64 of UTF-8 text",
+            c.command_id
+        )
+    })?;
     let script_rel = format!("scripts/{stem}.{}", ty.extension());
     std::fs::write(dir.join(&script_rel), &script)
         .with_context(|| format!("cannot write {script_rel}"))?;

@@ -118,13 +118,17 @@ async fn list(
         .collect())
 }
 
-fn to_live(region: &str, c: Command) -> LiveCommand {
-    let content = base64::engine::general_purpose::STANDARD
-        .decode(c.command_content.trim())
+/// A command's content as DescribeCommands returns it (Base64), decoded to text.
+pub fn decode_content(raw: &str) -> Option<String> {
+    base64::engine::general_purpose::STANDARD
+        .decode(raw.trim())
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        // Content that is not Base64 of UTF-8 is compared as it came, so it shows as a change.
-        .unwrap_or(c.command_content);
+}
+
+fn to_live(region: &str, c: Command) -> LiveCommand {
+    // Content that is not Base64 of UTF-8 is compared as it came, so it shows as a change.
+    let content = decode_content(&c.command_content).unwrap_or(c.command_content);
     LiveCommand {
         id: c.command_id,
         region: region.to_string(),

@@ -59,6 +59,8 @@ fn plan(changes: Vec<Change>) -> Plan {
         regions: vec!["cn-hangzhou".into()],
         manifest_digest: "0".repeat(64),
         live_digest: "1".repeat(64),
+        options: Default::default(),
+        ownership_moves: Vec::new(),
         summary: Summary::of(&changes, 0),
         api_calls: ApiCalls {
             reads: 1,

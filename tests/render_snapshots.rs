@@ -12,10 +12,10 @@ use assistctl::reconcile::invocation_plan::{
 use assistctl::reconcile::invocation_schedule::planned;
 use assistctl::reconcile::model::{CommandState, TAG_NAME, TAG_STACK};
 use assistctl::reconcile::plan::{
-    Action, ApiCalls, Change, Conflict, FieldDiff, NotReconciled, PLAN_FORMAT_VERSION, Plan,
-    ResourceKind, Summary,
+    Action, ApiCalls, Change, Conflict, FieldDiff, MovedKind, NotReconciled, OwnershipMove,
+    PLAN_FORMAT_VERSION, Plan, ResourceKind, Summary,
 };
-use assistctl::render::{self, Secrets, json, markdown, text};
+use assistctl::render::{json, markdown, text};
 
 const STACK: &str = "ops-commands";
 
@@ -193,6 +193,8 @@ fn full_plan() -> Plan {
         regions: vec![hz.into(), sh.into()],
         manifest_digest: format!("sha256:{}", "9f2c".repeat(16)),
         live_digest: format!("sha256:{}", "41ab".repeat(16)),
+        options: Default::default(),
+        ownership_moves: Vec::new(),
         summary: Summary::of(&changes, conflicts.len()).with_invocations(&invocations),
         changes,
         invocations,
@@ -430,6 +432,8 @@ fn in_sync_plan() -> Plan {
         regions: vec!["cn-hangzhou".into()],
         manifest_digest: format!("sha256:{}", "9f2c".repeat(16)),
         live_digest: format!("sha256:{}", "41ab".repeat(16)),
+        options: Default::default(),
+        ownership_moves: Vec::new(),
         summary: Summary::of(&changes, 0),
         changes,
         invocations: Vec::new(),
@@ -524,72 +528,30 @@ fn colour_only_when_asked() {
     assert!(!json::render(&plan).contains('\x1b'));
 }
 
+/// Objects taken over from another stack are shown in every format, before the changes.
 #[test]
-fn known_secrets_never_reach_any_format() {
+fn ownership_moves_are_shown() {
     let mut plan = full_plan();
-    let multi_line = "PASS=hunter2\nTOKEN=abc|`def`";
-    let one_line = "s3cr3t \"quoted\" <value>";
-    // In a script being replaced, across lines of the diff.
-    let replace = plan
-        .changes
-        .iter_mut()
-        .find(|c| c.action == Action::Replace)
-        .unwrap();
-    let after = format!("{DEPLOY_WANT}{multi_line}\n");
-    replace.fields[0].after = Some(after.clone());
-    replace.desired.as_mut().unwrap().content = after;
-    // In a created script, a description, a warning and a conflict.
-    let create = plan
-        .changes
-        .iter_mut()
-        .find(|c| c.action == Action::Create)
-        .unwrap();
-    create.desired.as_mut().unwrap().content = format!("echo {one_line}\n{multi_line}\n");
-    create.desired.as_mut().unwrap().description = format!("uses {one_line}");
-    plan.warnings.push(format!("leaked {one_line}"));
-    plan.blockers.push(format!("blocked by {one_line}"));
-    plan.conflicts[0].message.push_str(one_line);
-    // In an invocation's task: a field difference and a reason.
-    let inv = plan
-        .invocations
-        .iter_mut()
-        .find(|i| i.name == "disk-usage-web")
-        .unwrap();
-    inv.tasks[0].fields[0].after = Some(format!("threshold={multi_line}"));
-    inv.tasks[0].reasons.push(format!("echoes {one_line}"));
-    inv.ineligible.push(IneligibleInstance {
-        instance_id: "i-x".into(),
-        reason: one_line.into(),
+    plan.ownership_moves.push(OwnershipMove {
+        kind: MovedKind::Invocation,
+        region: "cn-hangzhou".into(),
+        name: "nightly-backup".into(),
+        id: "t-hz0moved".into(),
+        from: "old-stack".into(),
     });
-
-    let secrets = Secrets::from([
-        ("DB_PASS".to_string(), multi_line.to_string()),
-        ("API_KEY".to_string(), one_line.to_string()),
-        ("UNSET".to_string(), String::new()),
-    ]);
-    let outputs = [
-        text::render_with_secrets(&plan, &plain(), &secrets),
-        text::render_with_secrets(
-            &plan,
-            &text::TextOptions {
-                color: true,
-                width: 40,
-            },
-            &secrets,
-        ),
-        markdown::render_with_secrets(&plan, &secrets),
-        json::render_with_secrets(&plan, &secrets),
-    ];
-    for out in &outputs {
-        for leak in ["hunter2", "abc|", "s3cr3t", "<value>"] {
-            assert!(!out.contains(leak), "{leak:?} leaked into:\n{out}");
-        }
-        assert!(out.contains(render::redact::MASK));
-    }
-    // Without secrets, nothing is masked: the check above is not vacuous.
-    assert!(text::render(&plan, &plain()).contains("hunter2"));
-    let saved: Plan = serde_json::from_str(&outputs[3]).expect("a redacted plan is still a plan");
-    assert_eq!(saved.changes.len(), plan.changes.len());
+    plan.summary.take_over = 1;
+    let text = text::render(&plan, &plain());
+    let line = "<= invocation nightly-backup (t-hz0moved) in cn-hangzhou: taken over from stack `old-stack`";
+    assert!(text.contains(line), "{text}");
+    assert!(text.contains("1 to take over from other stacks"), "{text}");
+    let md = markdown::render(&plan);
+    assert!(md.contains("### Taken over from other stacks"), "{md}");
+    assert!(
+        md.contains("t-hz0moved") && md.contains("old-stack"),
+        "{md}"
+    );
+    let saved: Plan = serde_json::from_str(&json::render(&plan)).unwrap();
+    assert_eq!(saved.ownership_moves, plan.ownership_moves);
 }
 
 /// docs/plan-format.md: its example is a plan exactly as `json::render` writes it, and

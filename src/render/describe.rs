@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use crate::reconcile::invocation_model::ParameterSource;
 use crate::reconcile::invocation_plan::{InvocationPlan, TaskAction};
 use crate::reconcile::model::CommandState;
-use crate::reconcile::plan::{Action, ApiCalls, Change, Plan, ResourceKind, Summary};
+use crate::reconcile::plan::{
+    Action, ApiCalls, Change, OwnershipMove, Plan, ResourceKind, Summary,
+};
 
 /// Actions in the order the legend lists them.
 pub const ACTIONS: [Action; 5] = [
@@ -61,6 +63,24 @@ pub fn summary_counts(s: &Summary) -> String {
         s.unchanged,
         plural(s.conflicts, "conflict", "conflicts")
     ) + &task_counts(s)
+        + &if s.take_over > 0 {
+            format!("; {} to take over from other stacks", s.take_over)
+        } else {
+            String::new()
+        }
+}
+
+/// `<= command backup (c-1) in cn-hangzhou: taken over from stack `old``.
+pub fn move_line(m: &OwnershipMove) -> String {
+    format!(
+        "<= {} {} ({}) in {}: taken over from stack `{}` (its {} tag is set to this stack)",
+        m.kind.resource_type(),
+        m.name,
+        m.id,
+        m.region,
+        m.from,
+        crate::reconcile::model::TAG_STACK
+    )
 }
 
 /// `; tasks: 1 to invoke, ...` when the plan has invocation tasks.

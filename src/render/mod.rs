@@ -2,8 +2,10 @@
 //! colour, unified diffs of the scripts themselves), [`markdown`] for a pull-request
 //! comment that fits GitHub's size limit, [`json`] for the saved plan file.
 //!
-//! Every renderer passes through [`redact()`](redact::redact): a value known to be secret
-//! never reaches the output, whichever format is asked for.
+//! A plan holds no secret value (a `fromEnv` parameter is carried by its variable's name,
+//! a live value that may be secret as `****` where it is placed), so the renderers show it as
+//! it is; [`redact()`](redact::redact) is for free text that comes from outside: run
+//! output and the service's messages.
 
 pub mod json;
 pub mod markdown;

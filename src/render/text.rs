@@ -6,7 +6,6 @@
 use anstyle::{AnsiColor, Style};
 
 use super::describe::{self, TagChange};
-use super::redact::{self, Secrets, redact};
 use super::script::{self, LineKind};
 use crate::reconcile::invocation_plan::{InvocationPlan, TaskAction, TaskChange};
 use crate::reconcile::plan::{Action, Change, FieldDiff, Plan};
@@ -30,18 +29,12 @@ impl Default for TextOptions {
 }
 
 pub fn render(plan: &Plan, opts: &TextOptions) -> String {
-    render_with_secrets(plan, opts, &Secrets::new())
-}
-
-/// [`render`], with every value of `secrets` replaced by `****`.
-pub fn render_with_secrets(plan: &Plan, opts: &TextOptions, secrets: &Secrets) -> String {
-    let plan = redact::plan(plan, secrets);
     let mut w = Writer {
         out: String::new(),
         opts,
     };
-    w.plan(&plan);
-    redact(&w.out, secrets)
+    w.plan(plan);
+    w.out
 }
 
 const BOLD: Style = Style::new().bold();
@@ -110,6 +103,13 @@ impl Writer<'_> {
             self.legend(plan);
             self.line("");
             self.line("assistctl will perform the following actions:");
+            if !plan.ownership_moves.is_empty() {
+                self.line("");
+            }
+            for m in &plan.ownership_moves {
+                let line = describe::move_line(m);
+                self.prose("  ", &line);
+            }
             for c in plan.actions() {
                 self.line("");
                 self.change(c);

@@ -10,7 +10,6 @@ use escape::{In, code, fence, html, prose};
 use fit::{Doc, Order, Section};
 
 use super::describe::{self, TagChange};
-use super::redact::{self, Secrets, redact};
 use super::script;
 use crate::reconcile::invocation_plan::InvocationPlan;
 use crate::reconcile::plan::{Action, Change, Conflict, Plan};
@@ -21,22 +20,14 @@ pub const COMMENT_LIMIT: usize = 65_536;
 pub const WRAPPER_ROOM: usize = 1_024;
 
 pub fn render(plan: &Plan) -> String {
-    render_with_secrets(plan, &Secrets::new())
-}
-
-/// [`render`], with every value of `secrets` replaced by `****`.
-pub fn render_with_secrets(plan: &Plan, secrets: &Secrets) -> String {
-    let plan = redact::plan(plan, secrets);
-    // Redact each piece before fitting, so the measured size is the final size.
-    let r = |s: String| redact(&s, secrets);
     let mut sections = Vec::new();
     if plan.has_changes() {
         sections.push(Section {
             head: TABLE_HEAD.to_string(),
             items: plan
                 .actions()
-                .map(|c| r(row(c)))
-                .chain(invocations(&plan).map(|i| r(invocation_row(i))))
+                .map(row)
+                .chain(invocations(plan).map(invocation_row))
                 .collect(),
             noun: "table rows",
             order: Order::FromEnd,
@@ -46,20 +37,33 @@ pub fn render_with_secrets(plan: &Plan, secrets: &Secrets) -> String {
             head: "\n#### Details\n\n".to_string(),
             items: plan
                 .actions()
-                .map(|c| r(details(c)))
-                .chain(invocations(&plan).map(|i| r(invocation_details(i))))
+                .map(details)
+                .chain(invocations(plan).map(invocation_details))
                 .collect(),
             noun: "change details",
             order: Order::LargestFirst,
             rank: 0,
         });
     }
-    let idle: Vec<&InvocationPlan> = describe::unrunnable(&plan).collect();
+    if !plan.ownership_moves.is_empty() {
+        sections.push(Section {
+            head: "\n### Taken over from other stacks\n\n".into(),
+            items: plan
+                .ownership_moves
+                .iter()
+                .map(|m| format!("- {}\n", prose(&describe::move_line(m), In::Text)))
+                .collect(),
+            noun: "ownership moves",
+            order: Order::FromEnd,
+            rank: 2,
+        });
+    }
+    let idle: Vec<&InvocationPlan> = describe::unrunnable(plan).collect();
     if !idle.is_empty() {
         sections.push(Section {
             head: "\n### Invocations no instance can run now\n\nNothing is invoked for these.\n\n"
                 .into(),
-            items: idle.iter().map(|i| r(invocation_details(i))).collect(),
+            items: idle.iter().map(|i| invocation_details(i)).collect(),
             noun: "invocations without instances",
             order: Order::LargestFirst,
             rank: 1,
@@ -68,7 +72,7 @@ pub fn render_with_secrets(plan: &Plan, secrets: &Secrets) -> String {
     if !plan.conflicts.is_empty() {
         sections.push(Section {
             head: "\n### Conflicts\n\nApply will not run until these are resolved.\n\n".into(),
-            items: plan.conflicts.iter().map(|k| r(conflict(k))).collect(),
+            items: plan.conflicts.iter().map(conflict).collect(),
             noun: "conflicts",
             order: Order::FromEnd,
             rank: 4,
@@ -80,7 +84,7 @@ pub fn render_with_secrets(plan: &Plan, secrets: &Secrets) -> String {
             items: plan
                 .blockers
                 .iter()
-                .map(|b| r(format!("- {}\n", prose(b, In::Text))))
+                .map(|b| format!("- {}\n", prose(b, In::Text)))
                 .collect(),
             noun: "blockers",
             order: Order::FromEnd,
@@ -94,12 +98,12 @@ pub fn render_with_secrets(plan: &Plan, secrets: &Secrets) -> String {
                 .not_reconciled
                 .iter()
                 .map(|n| {
-                    r(format!(
+                    format!(
                         "- {} {} ({})\n",
                         prose(&n.kind, In::Text),
                         code(&n.name, In::Text),
                         code(&n.source, In::Text)
-                    ))
+                    )
                 })
                 .collect(),
             noun: "documents not reconciled",
@@ -113,7 +117,7 @@ pub fn render_with_secrets(plan: &Plan, secrets: &Secrets) -> String {
             items: plan
                 .warnings
                 .iter()
-                .map(|w| r(format!("- {}\n", prose(w, In::Text))))
+                .map(|w| format!("- {}\n", prose(w, In::Text)))
                 .collect(),
             noun: "warnings",
             order: Order::FromEnd,
@@ -121,7 +125,7 @@ pub fn render_with_secrets(plan: &Plan, secrets: &Secrets) -> String {
         });
     }
     let doc = Doc {
-        head: r(head(&plan)),
+        head: head(plan),
         sections,
     };
     doc.fit(COMMENT_LIMIT - WRAPPER_ROOM, |omitted| {

@@ -5,22 +5,25 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anstream::{eprintln, print, println};
-use anyhow::{Context, bail};
+use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::connect::{self, ConnectArgs};
 use super::output::{BOLD, ERROR, OK};
 use super::plan::{Format, ScopeArgs, exit_code, show};
-use crate::reconcile::apply::{self, Outcome};
-use crate::reconcile::plan::{PLAN_FORMAT_VERSION, Plan};
+use crate::reconcile::apply::{self, Interrupt, Outcome, Progress, Settings};
+use crate::reconcile::plan::Plan;
 use crate::reconcile::planner::{self, PlanOptions};
+use crate::reconcile::saved;
+use crate::render::redact;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Manifest files or directories.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Apply this saved plan (from `plan --out`) instead of planning again; refused when the
+    /// Apply what this saved plan (from `plan --out`) says: the plan is made again and
+    /// applied only when it is the same plan; refused when the file was edited or the
     /// manifests or the cloud changed since it was made.
     #[arg(long)]
     pub plan: Option<PathBuf>,
@@ -51,15 +54,10 @@ async fn run_with(
     client: &crate::cloud::Client,
 ) -> anyhow::Result<u8> {
     let plan = match &args.plan {
-        Some(file) => {
-            let plan = read_plan(file)?;
-            check_fresh(&plan, desired, client).await?;
-            plan
-        }
+        Some(file) => reviewed(file, args, desired, client).await?,
         None => planner::plan(client, desired, &args.scope.options()).await?,
     };
-    let mut secrets = super::desired::env_secrets(desired);
-    print!("{}", show(&plan, Format::Text, &secrets));
+    print!("{}", show(&plan, Format::Text));
     if exit_code(&plan, false) != 0 {
         bail!("the plan cannot be applied: resolve the conflicts and errors above first");
     }
@@ -68,73 +66,145 @@ async fn run_with(
     }
     // Every variable is checked before anything changes, and all missing ones are named.
     let env = super::desired::require_env(&plan.env_needed())?;
-    secrets.extend(env.clone());
     if args.plan.is_none() && !args.auto_approve && !confirm()? {
         println!("Apply cancelled.");
         return Ok(1);
     }
     let tasks: usize = plan.invocations.iter().map(|i| i.actions().count()).sum();
-    let bar = progress((plan.actions().count() + tasks) as u64);
-    let progress = |label: &str, ok: bool| {
-        bar.set_message(label.to_string());
-        if !ok {
-            bar.println(format!("failed: {label}"));
+    let total = plan.actions().count() + tasks + plan.ownership_moves.len();
+    let bar = progress(total as u64);
+    let on_terminal = !bar.is_hidden();
+    let secrets = &env;
+    let done = |p: Progress<'_>| {
+        // Off a terminal (CI) every change is a line as soon as it is done, so a job killed
+        // at its timeout still shows what it had changed.
+        let line = match p.result {
+            Ok(Some(id)) => format!("{}: done {id}", p.label),
+            Ok(None) => format!("{}: done", p.label),
+            Err(e) => format!("{}: failed: {}", p.label, redact(e, secrets)),
+        };
+        if on_terminal {
+            bar.set_message(p.label.to_string());
+            bar.println(line);
+            bar.inc(1);
+        } else {
+            println!("{line}");
         }
-        bar.inc(1);
     };
+    let interrupt = Interrupt::default();
+    let watcher = tokio::spawn(watch_signals(interrupt.clone()));
     let outcome = apply::apply(
         client,
         &plan,
-        usize::from(args.parallelism),
-        &env,
-        &progress,
+        &Settings {
+            parallelism: usize::from(args.parallelism),
+            env: &env,
+            done: &done,
+            interrupt: &interrupt,
+        },
     )
     .await;
+    let signal = if interrupt.is_set() {
+        Some(watcher.await.unwrap_or(Signal::Int))
+    } else {
+        watcher.abort();
+        None
+    };
     bar.finish_and_clear();
-    Ok(report(&outcome, &secrets))
+    Ok(report(&outcome, &env, signal))
 }
 
-fn read_plan(file: &PathBuf) -> anyhow::Result<Plan> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("cannot read the plan {}", file.display()))?;
-    let plan: Plan = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not an assistctl plan", file.display()))?;
-    if plan.format_version != PLAN_FORMAT_VERSION {
-        bail!(
-            "{} has plan format {}, this assistctl reads format {PLAN_FORMAT_VERSION}; make the plan again with this version",
-            file.display(),
-            plan.format_version
-        );
-    }
-    Ok(plan)
-}
-
-/// Refuses a saved plan whose manifests or live objects changed since it was made.
-async fn check_fresh(
-    plan: &Plan,
+/// Reads a saved plan, makes the plan again from the manifests and the cloud with the
+/// options it records, and returns the new plan only when it is the reviewed one (see
+/// `reconcile::saved`). What the file says is never executed.
+async fn reviewed(
+    file: &std::path::Path,
+    args: &Args,
     desired: &crate::reconcile::desired::Desired,
     client: &crate::cloud::Client,
-) -> anyhow::Result<()> {
-    if plan.stack != desired.stack {
+) -> anyhow::Result<Plan> {
+    let saved = saved::read(file)?;
+    let given = args.scope.options();
+    if given != PlanOptions::default() && given != saved.options {
         bail!(
-            "the plan is for stack `{}`, but the manifests are stack `{}`",
-            plan.stack,
+            "{} was made with other options than these ({}); `apply --plan` plans again with the options the plan was made with, so leave out --target, --allow-empty, --strict, --take-over-from and --allow-duplicates",
+            file.display(),
+            serde_json::to_string(&saved.options).unwrap_or_default()
+        );
+    }
+    if saved.stack != desired.stack {
+        bail!(
+            "the plan is for stack `{}`, but the manifests are stack `{}`; nothing was changed",
+            saved.stack,
             desired.stack
         );
     }
-    if planner::manifest_digest(desired) != plan.manifest_digest {
+    let fresh = planner::plan(client, desired, &saved.options).await?;
+    if let Some(why) = saved::mismatch(&saved, &fresh) {
         bail!(
-            "the plan is stale: the manifests changed since it was made (run `assistctl plan --out` again and review it)"
+            "{}: {why}; nothing was changed. Make the plan again (`assistctl plan --out`), review it and apply that",
+            file.display()
         );
     }
-    // The plan is made again from the cloud as it is now; only its live digest is used.
-    let now = planner::plan(client, desired, &PlanOptions::default()).await?;
-    if now.live_digest != plan.live_digest {
-        bail!(
-            "the plan is stale: the commands in the cloud changed since it was made, or the tasks or instances of its invocations did (run `assistctl plan --out` again and review it)"
-        );
+    Ok(fresh)
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Signal {
+    Int,
+    Term,
+}
+
+impl Signal {
+    fn name(self) -> &'static str {
+        match self {
+            Signal::Int => "SIGINT",
+            Signal::Term => "SIGTERM",
+        }
     }
-    Ok(())
+
+    /// 128 + the signal's number, as shells report a process a signal ended.
+    fn exit_code(self) -> u8 {
+        match self {
+            Signal::Int => 130,
+            Signal::Term => 143,
+        }
+    }
+}
+
+/// Waits for SIGINT or SIGTERM: the first stops apply from starting new changes (those in
+/// flight finish and are reported); a second one ends the process at once.
+async fn watch_signals(interrupt: Interrupt) -> Signal {
+    let first = next_signal().await;
+    interrupt.set();
+    eprintln!(
+        "{ERROR}{}{ERROR:#} received: finishing the changes in flight and starting no new ones (send it again to stop at once)",
+        first.name()
+    );
+    tokio::spawn(async move {
+        let second = next_signal().await;
+        eprintln!(
+            "{ERROR}{}{ERROR:#} received again: stopping now; changes in flight may or may not have happened, run `assistctl plan` to see where the cloud is",
+            second.name()
+        );
+        std::process::exit(i32::from(second.exit_code()));
+    });
+    first
+}
+
+async fn next_signal() -> Signal {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => Signal::Int,
+                _ = term.recv() => Signal::Term,
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    Signal::Int
 }
 
 fn confirm() -> anyhow::Result<bool> {
@@ -163,16 +233,26 @@ fn progress(n: u64) -> ProgressBar {
     bar
 }
 
-fn report(o: &Outcome, secrets: &crate::render::Secrets) -> u8 {
-    let r = |s: &str| crate::render::redact(s, secrets);
-    for (c, id) in &o.applied {
-        let id = id.as_deref().or(c.id.as_deref()).unwrap_or_default();
-        println!(
-            "{} command {} ({}) {}: done {id}",
-            c.action.symbol(),
-            c.name,
-            c.region,
-            past(c.action)
+/// The failures again (a long log buries them), what was not started, and the summary.
+/// Exit code: 0 all applied, 1 something failed, 128 + the signal when interrupted.
+fn report(o: &Outcome, secrets: &crate::render::Secrets, signal: Option<Signal>) -> u8 {
+    let r = |s: &str| redact(s, secrets);
+    let request = |id: &str| {
+        if id.is_empty() {
+            "none".to_string()
+        } else {
+            id.to_string()
+        }
+    };
+    for (m, why) in &o.move_failures {
+        eprintln!(
+            "{ERROR}error{ERROR:#}: <= {} {} ({}) {} could not be taken over from stack `{}`: {}",
+            m.kind.resource_type(),
+            m.name,
+            m.region,
+            m.id,
+            m.from,
+            r(why)
         );
     }
     for f in &o.failures {
@@ -182,23 +262,8 @@ fn report(o: &Outcome, secrets: &crate::render::Secrets) -> u8 {
             f.change.name,
             f.change.region,
             f.code,
-            if f.request_id.is_empty() {
-                "none"
-            } else {
-                &f.request_id
-            },
+            request(&f.request_id),
             r(&f.message)
-        );
-    }
-    for t in &o.tasks.applied {
-        println!(
-            "{} invocation {} ({}) batch {} {}: done {}",
-            t.action.symbol(),
-            t.name,
-            t.region,
-            t.batch,
-            task_past(t.action),
-            t.id
         );
     }
     for f in &o.tasks.failures {
@@ -209,46 +274,41 @@ fn report(o: &Outcome, secrets: &crate::render::Secrets) -> u8 {
             f.region,
             f.batch,
             f.code,
-            if f.request_id.is_empty() {
-                "none"
-            } else {
-                &f.request_id
-            },
+            request(&f.request_id),
             r(&f.message)
         );
     }
-    let applied = o.applied.len() + o.tasks.applied.len();
-    let failed = o.failures.len() + o.tasks.failures.len();
-    if failed == 0 {
+    for race in &o.races {
+        eprintln!("{ERROR}error{ERROR:#}: racing apply: {race}");
+    }
+    if !o.not_started.is_empty() {
+        println!("Not started ({}):", o.not_started.len());
+        for l in &o.not_started {
+            println!("  {l}");
+        }
+    }
+    let applied = o.applied.len() + o.tasks.applied.len() + o.moved.len();
+    let failed = o.failed();
+    if let Some(sig) = signal {
+        println!(
+            "{ERROR}Apply interrupted by {}:{ERROR:#} {applied} applied, {failed} failed, {} not started. Run apply again to continue from where the cloud is.",
+            sig.name(),
+            o.not_started.len()
+        );
+        return sig.exit_code();
+    }
+    if failed == 0 && o.not_started.is_empty() {
         println!("{OK}Apply complete:{OK:#} {applied} changes applied.");
         0
     } else {
         println!(
-            "{ERROR}Apply incomplete:{ERROR:#} {applied} applied, {failed} failed. Fix the cause and run apply again; it continues from where the cloud is now."
+            "{ERROR}Apply incomplete:{ERROR:#} {applied} applied, {failed} failed{}. Fix the cause and run apply again; it continues from where the cloud is now.",
+            if o.not_started.is_empty() {
+                String::new()
+            } else {
+                format!(", {} not started", o.not_started.len())
+            }
         );
         1
-    }
-}
-
-fn task_past(a: crate::reconcile::invocation_plan::TaskAction) -> &'static str {
-    use crate::reconcile::invocation_plan::TaskAction::*;
-    match a {
-        NoOp => "unchanged",
-        Invoke => "invoked",
-        Modify => "modified",
-        Reinvoke => "stopped and invoked again",
-        Stop => "stopped",
-    }
-}
-
-fn past(a: crate::reconcile::plan::Action) -> &'static str {
-    use crate::reconcile::plan::Action::*;
-    match a {
-        NoOp => "unchanged",
-        Create => "created",
-        Update => "updated",
-        Replace => "replaced",
-        Adopt => "adopted",
-        Delete => "deleted",
     }
 }

@@ -15,7 +15,7 @@ pub struct Args {
     /// Manifest files or directories.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Save the plan (JSON, secrets redacted) for `apply --plan`.
+    /// Save the plan (JSON; it never holds a secret value) for `apply --plan`.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Output format.
@@ -43,6 +43,14 @@ pub struct ScopeArgs {
     /// the instance out.
     #[arg(long)]
     pub strict: bool,
+    /// This stack is STACK renamed: take over STACK's commands and tasks (re-tag them)
+    /// instead of making them again. May be repeated.
+    #[arg(long, value_name = "STACK")]
+    pub take_over_from: Vec<String>,
+    /// Another stack owning documents of the same names is intended (e.g. one stack per
+    /// environment in one region): warn instead of refusing the plan.
+    #[arg(long)]
+    pub allow_duplicates: bool,
 }
 
 impl ScopeArgs {
@@ -51,6 +59,8 @@ impl ScopeArgs {
             targets: self.targets.clone(),
             allow_empty: self.allow_empty,
             strict: self.strict,
+            take_over_from: self.take_over_from.clone(),
+            allow_duplicates: self.allow_duplicates,
         }
     }
 }
@@ -69,29 +79,27 @@ pub async fn run(args: Args) -> anyhow::Result<u8> {
     let result = planner::plan(&conn.client, &desired, &args.scope.options()).await;
     conn.close().await;
     let plan = result?;
-    let secrets = super::desired::env_secrets(&desired);
     if let Some(out) = &args.out {
-        std::fs::write(out, render::json::render_with_secrets(&plan, &secrets))
+        std::fs::write(out, render::json::render(&plan))
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
     }
-    print!("{}", show(&plan, args.format, &secrets));
+    print!("{}", show(&plan, args.format));
     Ok(exit_code(&plan, args.detailed_exitcode))
 }
 
-/// The plan in `format`, with every value of `secrets` masked.
-pub fn show(plan: &Plan, format: Format, secrets: &render::Secrets) -> String {
+/// The plan in `format`. A plan holds no secret value, so nothing needs masking.
+pub fn show(plan: &Plan, format: Format) -> String {
     match format {
-        Format::Text => render::text::render_with_secrets(
+        Format::Text => render::text::render(
             plan,
             &render::text::TextOptions {
                 color: anstream::AutoStream::choice(&std::io::stdout())
                     != anstream::ColorChoice::Never,
                 width: 100,
             },
-            secrets,
         ),
-        Format::Json => render::json::render_with_secrets(plan, secrets),
-        Format::Markdown => render::markdown::render_with_secrets(plan, secrets),
+        Format::Json => render::json::render(plan),
+        Format::Markdown => render::markdown::render(plan),
     }
 }
 

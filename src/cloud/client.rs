@@ -303,6 +303,15 @@ impl Client {
         self.all(req)
     }
 
+    // Regions.
+
+    pub async fn describe_regions(
+        &self,
+        req: &DescribeRegionsRequest,
+    ) -> Result<DescribeRegionsResponse> {
+        self.call(req).await
+    }
+
     // Quota.
 
     pub async fn describe_account_attributes(

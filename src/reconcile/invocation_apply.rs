@@ -8,14 +8,21 @@ use futures::StreamExt;
 
 use crate::cloud::ops::Tag;
 use crate::cloud::ops::invocations::{
-    InvokeCommandRequest, ModifyInvocationAttributeRequest, StopInvocationRequest,
+    DescribeInvocationsRequest, InvokeCommandRequest, ModifyInvocationAttributeRequest,
+    StopInvocationRequest,
 };
 use crate::cloud::ops::tags::TagResourcesRequest;
 use crate::cloud::{Client, Error};
 use crate::render::redact::{Secrets, redact};
 
+use chrono::{DateTime, Utc};
+
+use super::apply::{Progress, Settings};
+use super::invocation_live;
 use super::invocation_model::{ParameterSource, TAG_BATCH, TAG_HASH, TAG_INPUTS};
 use super::invocation_plan::{InvocationPlan, TaskAction, TaskChange};
+use super::listing::Reads;
+use super::model::TAG_STACK;
 
 /// One task of the plan that apply acted on.
 #[derive(Debug, Clone)]
@@ -50,16 +57,27 @@ pub struct TaskResults {
 pub type CommandIds = BTreeMap<(String, String), Result<String, String>>;
 
 /// Applies the invocation changes. `commands` gives each command's id after the command
-/// changes (or why there is none); `env` the values of the `fromEnv` variables.
+/// changes (or why there is none); `s.env` the values of the `fromEnv` variables. Returns
+/// what was done and the labels of what was not started (apply interrupted).
 pub async fn apply(
     client: &Client,
+    stack: &str,
     invocations: &[InvocationPlan],
     commands: &CommandIds,
-    env: &Secrets,
-    parallelism: usize,
-    done: &(dyn Fn(&str, bool) + Sync),
-) -> TaskResults {
+    s: &Settings<'_>,
+) -> (TaskResults, Vec<String>) {
+    let env = s.env;
     let mut out = TaskResults::default();
+    let mut not_started = Vec::new();
+    let label = |i: &InvocationPlan, t: &TaskChange| {
+        format!(
+            "{} invocation {} ({}) batch {}",
+            t.action.symbol(),
+            i.name,
+            i.region,
+            t.batch
+        )
+    };
     let work: Vec<(&InvocationPlan, &TaskChange)> = invocations
         .iter()
         .flat_map(|i| i.actions().map(move |t| (i, t)))
@@ -70,21 +88,44 @@ pub async fn apply(
         .filter(|(_, t)| matches!(t.action, TaskAction::Stop | TaskAction::Reinvoke));
     let mut stopped_failed = Vec::new();
     let mut results = futures::stream::iter(stops)
-        .map(|(i, t)| async move { (*i, *t, stop(client, i, t).await) })
-        .buffer_unordered(parallelism.max(1));
-    while let Some((i, t, r)) = results.next().await {
-        let label = format!("- invocation {} batch {}", i.name, t.batch);
-        match r {
-            Ok(()) if t.action == TaskAction::Stop => {
-                done(&label, true);
-                out.applied
-                    .push(outcome(i, t, t.id.clone().unwrap_or_default()));
+        .map(|(i, t)| async move {
+            if s.interrupt.is_set() {
+                return (*i, *t, None);
             }
-            Ok(()) => {}
-            Err(e) => {
-                done(&label, false);
+            (*i, *t, Some(stop(client, stack, i, t).await))
+        })
+        .buffer_unordered(s.parallelism.max(1));
+    while let Some((i, t, r)) = results.next().await {
+        let stop_label = format!(
+            "- invocation {} ({}) batch {} {}",
+            i.name,
+            i.region,
+            t.batch,
+            t.id.as_deref().unwrap_or_default()
+        );
+        match r {
+            None => {
                 stopped_failed.push((i.region.clone(), i.name.clone(), t.batch));
-                out.failures.push(failure(i, t, &e, env));
+                not_started.push(label(i, t));
+            }
+            Some(Ok(())) => {
+                (s.done)(Progress {
+                    label: &stop_label,
+                    result: Ok(None),
+                });
+                if t.action == TaskAction::Stop {
+                    out.applied
+                        .push(outcome(i, t, t.id.clone().unwrap_or_default()));
+                }
+            }
+            Some(Err(e)) => {
+                let f = failure(i, t, &e, env);
+                (s.done)(Progress {
+                    label: &stop_label,
+                    result: Err(&f.message),
+                });
+                stopped_failed.push((i.region.clone(), i.name.clone(), t.batch));
+                out.failures.push(f);
             }
         }
     }
@@ -96,26 +137,119 @@ pub async fn apply(
         ) && !stopped_failed.contains(&(i.region.clone(), i.name.clone(), t.batch))
     });
     let mut results = futures::stream::iter(runs)
-        .map(|(i, t)| async move { (*i, *t, run(client, i, t, commands, env).await) })
-        .buffer_unordered(parallelism.max(1));
+        .map(|(i, t)| async move {
+            if s.interrupt.is_set() {
+                return (*i, *t, None);
+            }
+            (*i, *t, Some(run(client, i, t, commands, env).await))
+        })
+        .buffer_unordered(s.parallelism.max(1));
     while let Some((i, t, r)) = results.next().await {
-        let label = format!(
-            "{} invocation {} batch {}",
-            t.action.symbol(),
-            i.name,
-            t.batch
-        );
-        done(&label, r.is_ok());
+        let l = label(i, t);
         match r {
-            Ok(id) => out.applied.push(outcome(i, t, id)),
-            Err(e) => out.failures.push(failure(i, t, &e, env)),
+            None => not_started.push(l),
+            Some(Ok(id)) => {
+                (s.done)(Progress {
+                    label: &l,
+                    result: Ok(Some(&id)),
+                });
+                out.applied.push(outcome(i, t, id));
+            }
+            Some(Err(e)) => {
+                let f = failure(i, t, &e, env);
+                (s.done)(Progress {
+                    label: &l,
+                    result: Err(&f.message),
+                });
+                out.failures.push(f);
+            }
         }
     }
     drop(results);
+    // Stops of the tasks being replaced whose invoke was not started are listed too.
+    for (i, t) in &work {
+        if t.action == TaskAction::Reinvoke
+            && stopped_failed.contains(&(i.region.clone(), i.name.clone(), t.batch))
+            && !not_started.contains(&label(i, t))
+            && !out
+                .failures
+                .iter()
+                .any(|f| f.name == i.name && f.region == i.region && f.batch == t.batch)
+        {
+            not_started.push(label(i, t));
+        }
+    }
     out.applied
         .sort_by(|a, b| (&a.region, &a.name, a.batch).cmp(&(&b.region, &b.name, b.batch)));
     out.failures
         .sort_by(|a, b| (&a.region, &a.name, a.batch).cmp(&(&b.region, &b.name, b.batch)));
+    (out, not_started)
+}
+
+/// Tasks another writer made for this stack's documents while apply ran: a task of a
+/// document this apply invoked, not this apply's, with another spec hash, that is still
+/// active for a repeating document (it would run beside this apply's), or was created after
+/// apply started for a `once` one. A racing apply of the same version sends the same
+/// ClientToken and gets this apply's task back, so it is never one of these.
+pub async fn races(
+    client: &Client,
+    stack: &str,
+    invocations: &[InvocationPlan],
+    done: &TaskResults,
+    started: DateTime<Utc>,
+) -> Vec<String> {
+    let invoked: Vec<&TaskOutcome> = done
+        .applied
+        .iter()
+        .filter(|t| matches!(t.action, TaskAction::Invoke | TaskAction::Reinvoke))
+        .collect();
+    if invoked.is_empty() {
+        return Vec::new();
+    }
+    let mut regions: Vec<String> = invoked.iter().map(|t| t.region.clone()).collect();
+    regions.sort();
+    regions.dedup();
+    let live = match invocation_live::read(client, stack, &regions, &Reads::default()).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!("could not check the tasks for a racing apply: {e}");
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for i in invocations {
+        let ours: Vec<&str> = invoked
+            .iter()
+            .filter(|t| t.region == i.region && t.name == i.name)
+            .map(|t| t.id.as_str())
+            .collect();
+        if ours.is_empty() {
+            continue;
+        }
+        let others: Vec<&str> = live
+            .iter()
+            .filter(|l| l.region == i.region && l.name == i.name)
+            .filter(|l| !ours.contains(&l.id.as_str()) && l.hash != i.hash)
+            .filter(|l| {
+                if i.schedule.repeat_mode != "Once" {
+                    return l.is_active();
+                }
+                // The service's times have whole seconds: only a later second is surely later.
+                chrono::DateTime::parse_from_rfc3339(&l.creation_time)
+                    .is_ok_and(|t| t.timestamp() > started.timestamp())
+            })
+            .map(|l| l.id.as_str())
+            .collect();
+        if !others.is_empty() {
+            out.push(format!(
+                "invocation {} ({}): another writer invoked {} with another spec while this apply invoked {}; run `assistctl plan` to see what runs now",
+                i.name,
+                i.region,
+                others.join(", "),
+                ours.join(", ")
+            ));
+        }
+    }
     out
 }
 
@@ -135,6 +269,7 @@ fn outcome(i: &InvocationPlan, t: &TaskChange, id: String) -> TaskOutcome {
 enum RunError {
     Api(Error),
     Command(String),
+    NotOwned(String),
 }
 
 impl From<Error> for RunError {
@@ -151,6 +286,7 @@ fn failure(i: &InvocationPlan, t: &TaskChange, e: &RunError, env: &Secrets) -> T
             e.to_string(),
         ),
         RunError::Command(m) => ("CommandMissing".into(), String::new(), m.clone()),
+        RunError::NotOwned(m) => ("NotOwnedByStack".into(), String::new(), m.clone()),
     };
     TaskFailure {
         region: i.region.clone(),
@@ -164,9 +300,39 @@ fn failure(i: &InvocationPlan, t: &TaskChange, e: &RunError, env: &Secrets) -> T
     }
 }
 
-async fn stop(client: &Client, i: &InvocationPlan, t: &TaskChange) -> Result<(), RunError> {
+/// Stops a task after checking, at this moment, that it carries `stack`'s tag.
+async fn stop(
+    client: &Client,
+    stack: &str,
+    i: &InvocationPlan,
+    t: &TaskChange,
+) -> Result<(), RunError> {
     let c = client.with_region(&i.region)?;
     let id = t.id.clone().unwrap_or_default();
+    let found = c
+        .describe_invocations(&DescribeInvocationsRequest {
+            invoke_id: Some(id.clone()),
+            ..Default::default()
+        })
+        .await?;
+    let Some(task) = found.invocations.into_iter().find(|x| x.invoke_id == id) else {
+        // Gone already (records expire after about two weeks): nothing left to stop.
+        return Ok(());
+    };
+    let owner = task
+        .tags
+        .iter()
+        .find(|t| t.key == TAG_STACK)
+        .map(|t| t.value.as_str());
+    if owner != Some(stack) {
+        return Err(RunError::NotOwned(format!(
+            "refusing to stop task {id}: it carries {}, not {TAG_STACK}={stack}",
+            match owner {
+                Some(o) => format!("{TAG_STACK}={o}"),
+                None => format!("no {TAG_STACK} tag"),
+            }
+        )));
+    }
     match c
         .stop_invocation(&StopInvocationRequest {
             invoke_id: id,

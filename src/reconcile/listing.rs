@@ -23,8 +23,8 @@ impl Reads {
 }
 
 /// Every item `request` lists, following NextToken at the operation's largest page size,
-/// one counted read per page. A token the service repeats ends the listing instead of
-/// looping.
+/// one counted read per page. A token the service repeats is an error, never the end of
+/// the list: a list of owned tasks cut short would make a `once` script run again.
 pub async fn all<O: Paginated>(
     c: &Client,
     mut request: O,
@@ -32,6 +32,7 @@ pub async fn all<O: Paginated>(
 ) -> Result<Vec<O::Item>, Error> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
+    let mut seen = std::collections::HashSet::new();
     loop {
         *request.paging_mut() = Paging {
             max_results: O::MAX_RESULTS.then_some(O::MAX_PAGE_SIZE),
@@ -43,7 +44,15 @@ pub async fn all<O: Paginated>(
         out.extend(page.items);
         match page.info.next_token.as_str() {
             "" => break,
-            t if Some(t) == token.as_deref() => break,
+            t if !seen.insert(t.to_string()) => {
+                return Err(Error::Decode {
+                    action: O::ACTION.to_string(),
+                    message: format!(
+                        "the service returned the NextToken {t:?} twice after {} items; the list would be incomplete, so nothing is decided from it",
+                        out.len()
+                    ),
+                });
+            }
             t => token = Some(t.to_string()),
         }
     }

@@ -15,4 +15,6 @@ pub mod live;
 pub mod model;
 pub mod plan;
 pub mod planner;
+pub mod saved;
+pub mod stacks;
 pub mod targets;

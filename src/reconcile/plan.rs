@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::invocation_plan::{InvocationPlan, TaskAction};
 use super::model::CommandState;
+use super::planner::PlanOptions;
 
 /// Bumped on any incompatible change of the JSON plan format.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -22,6 +23,14 @@ pub struct Plan {
     pub manifest_digest: String,
     /// Digest of every live object read; apply refuses a saved plan when it changed.
     pub live_digest: String,
+    /// How the plan was asked for (`--target`, `--allow-empty`, `--strict`,
+    /// `--take-over-from`, `--allow-duplicates`); `apply --plan` plans again the same way.
+    #[serde(default)]
+    pub options: PlanOptions,
+    /// Objects another stack owns that this plan takes over (`--take-over-from`): apply
+    /// re-tags them first, and the changes below treat them as this stack's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ownership_moves: Vec<OwnershipMove>,
     pub changes: Vec<Change>,
     /// One per Invocation document, and per removed document with tasks to stop.
     #[serde(default)]
@@ -41,7 +50,8 @@ pub struct Plan {
 impl Plan {
     /// Whether apply would change anything.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp)
+        !self.ownership_moves.is_empty()
+            || self.changes.iter().any(|c| c.action != Action::NoOp)
             || self
                 .invocations
                 .iter()
@@ -78,6 +88,39 @@ impl Plan {
 #[serde(rename_all = "camelCase")]
 pub enum ResourceKind {
     Command,
+}
+
+/// What an ownership move re-tags: a command or an invocation task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MovedKind {
+    Command,
+    Invocation,
+}
+
+impl MovedKind {
+    /// The tag APIs' `ResourceType`.
+    pub fn resource_type(self) -> &'static str {
+        match self {
+            MovedKind::Command => "command",
+            MovedKind::Invocation => "invocation",
+        }
+    }
+}
+
+/// One object taken over from another stack: its `assistctl:stack` tag becomes this
+/// stack's name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnershipMove {
+    pub kind: MovedKind,
+    pub region: String,
+    /// The document name (`assistctl:name`).
+    pub name: String,
+    /// `c-...` or `t-...`.
+    pub id: String,
+    /// The stack that owns it now.
+    pub from: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -210,6 +253,9 @@ pub struct Summary {
     /// Tasks with nothing to do.
     #[serde(default)]
     pub tasks_unchanged: usize,
+    /// Commands and tasks taken over from other stacks (`ownershipMoves`).
+    #[serde(default)]
+    pub take_over: usize,
 }
 
 impl Summary {

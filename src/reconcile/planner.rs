@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{SecondsFormat, Utc};
+use futures::future::try_join_all;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cloud::ops::Paging;
@@ -18,19 +20,31 @@ use super::invocation_live;
 use super::invocation_model::LiveInvocation;
 use super::invocation_plan::InvocationPlan;
 use super::live::{self, Reads};
-use super::plan::{Action, ApiCalls, Change, PLAN_FORMAT_VERSION, Plan, Summary};
+use super::plan::{Action, ApiCalls, Change, OwnershipMove, PLAN_FORMAT_VERSION, Plan, Summary};
+use super::stacks;
 use super::targets::{self, Inventory};
 use crate::domain::limits::MAX_TAGS;
 
-#[derive(Debug, Clone, Default)]
+/// How a plan was asked for. Saved in the plan, so `apply --plan` makes it again the
+/// same way.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct PlanOptions {
     /// Only these documents (by name); others are neither changed nor deleted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
     /// Allow a plan that deletes every command the stack owns.
     pub allow_empty: bool,
     /// Refuse the plan when an invocation's targets include an instance that cannot run it,
     /// instead of leaving the instance out.
     pub strict: bool,
+    /// Stacks whose objects this stack takes over (a renamed stack): their commands and
+    /// tasks with this stack's document names are re-tagged instead of made twice.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub take_over_from: Vec<String>,
+    /// Another stack owning documents of the same names is meant (e.g. one stack per
+    /// environment in one region): warn, do not refuse.
+    pub allow_duplicates: bool,
 }
 
 /// Everything a plan reads from the cloud.
@@ -40,37 +54,85 @@ pub struct LiveState {
     pub invocations: Vec<LiveInvocation>,
     /// The instances of the regions that have invocation documents.
     pub inventory: Inventory,
+    /// Regions no document names in which the stack still owns objects.
+    pub left_regions: Vec<String>,
+    /// Objects taken over from other stacks (already in `commands` and `invocations`).
+    pub moves: Vec<OwnershipMove>,
+    /// Tasks of other stacks that own commands with this stack's document names.
+    pub other_tasks: Vec<LiveInvocation>,
 }
 
-/// Reads the live state of the stack: its commands and tasks in every region, and the
-/// instances of the regions invocations run in (one inventory read per region, only when
-/// there are invocation documents).
+/// Reads the live state of the stack: its commands and tasks in every region it owns
+/// anything in, what it takes over from other stacks, the tasks of stacks that hold its
+/// document names, and the instances of the regions invocations run in. Independent lists
+/// are read at the same time.
 pub async fn read_live(
     client: &Client,
     desired: &Desired,
+    opts: &PlanOptions,
     reads: &Reads,
 ) -> Result<LiveState, Error> {
-    let commands = live::read(
-        client,
-        &desired.stack,
-        &desired.regions,
-        &desired.commands,
-        reads,
-    )
-    .await?;
-    let invocations =
-        invocation_live::read(client, &desired.stack, &desired.regions, reads).await?;
-    let mut inventory = Inventory::new();
-    let mut regions: Vec<&String> = desired.invocations.iter().map(|i| &i.region).collect();
-    regions.sort();
-    regions.dedup();
-    for region in regions {
-        inventory.insert(region.clone(), targets::read(client, region, reads).await?);
+    let stack = &desired.stack;
+    let mut inv_regions: Vec<&String> = desired.invocations.iter().map(|i| &i.region).collect();
+    inv_regions.sort();
+    inv_regions.dedup();
+    let inventory = async {
+        let per_region = try_join_all(inv_regions.iter().map(|region| async move {
+            Ok::<_, Error>((
+                (*region).clone(),
+                targets::read(client, region, reads).await?,
+            ))
+        }))
+        .await?;
+        Ok::<Inventory, Error>(per_region.into_iter().collect())
+    };
+    let (left_regions, mut commands, mut invocations, inventory) = tokio::try_join!(
+        stacks::regions_owning(client, stack, &desired.regions, reads),
+        live::read(client, stack, &desired.regions, &desired.commands, reads),
+        invocation_live::read(client, stack, &desired.regions, reads),
+        inventory,
+    )?;
+    let mut regions = desired.regions.clone();
+    regions.extend(left_regions.iter().cloned());
+    if !left_regions.is_empty() {
+        let (c, i) = tokio::try_join!(
+            live::read(client, stack, &left_regions, &[], reads),
+            invocation_live::read(client, stack, &left_regions, reads),
+        )?;
+        commands.owned.extend(c.owned);
+        invocations.extend(i);
     }
+    let mut moves = Vec::new();
+    for from in opts.take_over_from.iter().filter(|f| *f != stack) {
+        let (c, i) = tokio::try_join!(
+            live::read(client, from, &regions, &[], reads),
+            invocation_live::read(client, from, &regions, reads),
+        )?;
+        let (c, i, m) = stacks::take_over(stack, c.owned, i);
+        let taken: std::collections::HashSet<&str> = c.iter().map(|c| c.id.as_str()).collect();
+        commands.unowned.retain(|u| !taken.contains(u.id.as_str()));
+        commands.owned.extend(c);
+        invocations.extend(i);
+        moves.extend(m);
+    }
+    moves.sort();
+    let suspects = stacks::suspects(stack, opts, &commands);
+    let other_tasks = try_join_all(
+        suspects
+            .iter()
+            .map(|other| invocation_live::read(client, other, &desired.regions, reads)),
+    )
+    .await?
+    .into_iter()
+    .flatten()
+    .collect();
     Ok(LiveState {
         commands,
         invocations,
         inventory,
+        left_regions,
+        moves,
+        other_tasks,
     })
 }
 
@@ -109,7 +171,7 @@ fn command_refs(changes: &[Change]) -> BTreeMap<(String, String), CommandRef> {
 
 pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Result<Plan, Error> {
     let reads = Reads::default();
-    let state = read_live(client, desired, &reads).await?;
+    let state = read_live(client, desired, opts, &reads).await?;
     let live = &state.commands;
     let (mut changes, mut conflicts) = diff::diff(&desired.stack, &desired.commands, live);
     let resolved = resolve_targets(desired, &state.inventory);
@@ -129,6 +191,14 @@ pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Res
     let mut blockers = Vec::new();
     let mut warnings = Vec::new();
     invocation_checks(desired, &invocations, opts, &mut blockers);
+    let dups = stacks::duplicates(
+        desired,
+        &state.commands,
+        &state.invocations,
+        &state.other_tasks,
+    );
+    stacks::checks(desired, &dups, opts, &mut warnings, &mut blockers);
+    stacks::left_regions(desired, &state.left_regions, &mut warnings);
     let deletes = changes
         .iter()
         .filter(|c| c.action == Action::Delete)
@@ -165,7 +235,8 @@ pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Res
             }
         }
     }
-    let summary = Summary::of(&changes, conflicts.len()).with_invocations(&invocations);
+    let mut summary = Summary::of(&changes, conflicts.len()).with_invocations(&invocations);
+    summary.take_over = state.moves.len();
     let writes = changes.iter().map(|c| u64::from(c.writes)).sum::<u64>()
         + invocations
             .iter()
@@ -180,6 +251,8 @@ pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Res
         regions: desired.regions.clone(),
         manifest_digest: manifest_digest(desired),
         live_digest: live_digest(&state, &resolved),
+        options: opts.clone(),
+        ownership_moves: state.moves.clone(),
         changes,
         invocations,
         conflicts,

@@ -169,6 +169,7 @@ wrapped!(
 wrapped!(tag_resource, "TagResource");
 wrapped!(account_attribute_item, "AccountAttributeItem");
 wrapped!(value_item, "ValueItem");
+wrapped!(region, "Region");
 
 /// Removes null members everywhere, so `null` reads as "missing" (and takes the default).
 pub fn strip_nulls(v: &mut Value) {

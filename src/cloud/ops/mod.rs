@@ -11,12 +11,14 @@ pub mod de;
 pub mod instances;
 pub mod invocations;
 pub mod quota;
+pub mod regions;
 pub mod tags;
 
 pub use commands::*;
 pub use instances::*;
 pub use invocations::*;
 pub use quota::*;
+pub use regions::*;
 pub use tags::*;
 
 use std::collections::BTreeMap;

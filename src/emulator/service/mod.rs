@@ -8,6 +8,7 @@ pub mod instances;
 pub mod invocations;
 pub mod invoke;
 pub mod quota;
+pub mod regions;
 pub mod status;
 pub mod tags;
 
@@ -86,6 +87,7 @@ pub const ACTIONS: &[&str] = &[
     "UntagResources",
     "ListTagResources",
     "DescribeAccountAttributes",
+    "DescribeRegions",
 ];
 
 /// Operations that honour `ClientToken`.
@@ -102,6 +104,9 @@ pub fn is_known(action: &str) -> bool {
 
 /// Runs one operation.
 pub fn dispatch(action: &str, p: &Params, ctx: &Ctx<'_>) -> Result<Fields, ApiError> {
+    if action == "DescribeRegions" {
+        return regions::describe(p, ctx);
+    }
     let region = common::region(p, ctx.inventory)?;
     let token = if IDEMPOTENT.contains(&action) {
         common::client_token(p)?

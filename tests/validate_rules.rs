@@ -449,6 +449,84 @@ fn exactly_one_stack() {
     );
 }
 
+/// A manifest set whose only file is a Stack named `name` (written as is in YAML).
+fn stack_named(name: &str) -> Value {
+    let f = Fixture::new();
+    f.write(
+        "stack.yaml",
+        format!("apiVersion: assistctl/v1\nkind: Stack\nmetadata:\n  name: {name}\nspec:\n  region: cn-hangzhou\n"),
+    );
+    f.report()
+}
+
+/// The one diagnostic of a report, asserting it is the stack-name error at 4:9.
+#[track_caller]
+fn stack_name_error(r: &Value, needle: &str, help: &str) {
+    expect(r, "stack-name", "stack.yaml", 4, 9, "metadata.name", needle);
+    let diags = r["diagnostics"].as_array().unwrap();
+    assert_eq!(
+        diags.len(),
+        1,
+        "one error, not a schema error too: {diags:#?}"
+    );
+    let h = diags[0]["help"].as_str().unwrap();
+    assert!(h.contains(help), "{h}");
+    assert!(
+        h.contains("lower-case ASCII letters, digits and `-`"),
+        "{h}"
+    );
+    assert_eq!(r["valid"], false);
+}
+
+#[test]
+fn stack_name_is_lower_case_ascii_digits_and_dashes() {
+    stack_name_error(
+        &stack_named("Stack-A"),
+        "`Stack-A` contains the upper-case letter `S` at character 1",
+        "did you mean `stack-a`?",
+    );
+    stack_name_error(
+        &stack_named("sre_ops.prod"),
+        "`_` at character 4",
+        "did you mean `sre-ops-prod`?",
+    );
+    // A Cyrillic `о` (U+043E) that looks like the Latin `o`.
+    stack_name_error(
+        &stack_named("sre-\u{43e}ps"),
+        "the non-ASCII character `\u{43e}` (U+043E) at character 5",
+        "did you mean `sre-ops`?",
+    );
+    stack_name_error(
+        &stack_named("'sre ops'"),
+        "whitespace (U+0020) at character 4",
+        "did you mean `sre-ops`?",
+    );
+    stack_name_error(
+        &stack_named("-ops"),
+        "starts or ends with `-`",
+        "did you mean `ops`?",
+    );
+    stack_name_error(
+        &stack_named(&"a".repeat(64)),
+        "64 characters long; at most 63",
+        "1 to 63",
+    );
+    stack_name_error(&stack_named("''"), "the stack name is empty", "1 to 63");
+    // No suggestion when there is no safe spelling to suggest.
+    let r = stack_named("'ops!'");
+    stack_name_error(&r, "`!` at character 4", "1 to 63");
+    assert!(
+        !r["diagnostics"][0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean")
+    );
+    for ok in ["a", "sre-ops", "0ps-2", &"a".repeat(63)] {
+        let r = stack_named(ok);
+        assert_eq!(r["valid"], true, "{ok}: {r:#}");
+    }
+}
+
 #[test]
 fn plaintext_secrets_point_at_the_script_line() {
     let f = command("  type: shell\n  contentFile: s.sh\n");

@@ -81,11 +81,22 @@ fn is_manifest_name(p: &Path) -> bool {
 
 /// Reads a text file with the size, binary and UTF-8 checks; problems become diagnostics.
 pub fn read_text(path: &Path, max: u64, what: &str, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    read_opened(path, fs::File::open(path), max, what, diags)
+}
+
+/// Reads a file already opened (or the error opening it); `path` is what messages name.
+pub fn read_opened(
+    path: &Path,
+    opened: std::io::Result<fs::File>,
+    max: u64,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
     let fail = |diags: &mut Vec<Diagnostic>, pos: Pos, msg: String, help: &str| {
         diags.push(Diagnostic::error("file", path, pos, msg).with_help(help.to_string()));
     };
     // One open, then the size from the handle: no second path lookup per file.
-    let read = fs::File::open(path).and_then(|mut f| {
+    let read = opened.and_then(|mut f| {
         let len = f.metadata()?.len();
         if len > max {
             return Ok(Err(len));

@@ -1,5 +1,6 @@
 //! What users write: manifest types, loading with positions, and validation.
 
+pub mod confine;
 pub mod diagnostic;
 pub mod effective;
 pub mod load;

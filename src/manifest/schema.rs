@@ -144,6 +144,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stack_name_pattern_is_the_domain_rule() {
+        let p = &SCHEMAS.root["$defs"]["StackMetadata"]["properties"]["name"]["pattern"];
+        assert_eq!(p, crate::domain::tags::STACK_NAME_PATTERN);
+        // Other kinds keep their own names free of it.
+        let p = &SCHEMAS.root["$defs"]["Metadata"]["properties"]["name"];
+        assert!(p.get("pattern").is_none(), "{p}");
+    }
+
+    #[test]
     fn properties_for_hints() {
         let p = SCHEMAS.properties_at("Command", "/spec");
         assert!(p.contains(&"workingDir".to_string()), "{p:?}");

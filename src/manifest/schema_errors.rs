@@ -119,6 +119,11 @@ fn report(kind: &str, doc: &RawDocument, e: &ValidationError<'_>, diags: &mut Ve
             ),
         )
         .with_path(&ptr),
+        // The stack rule explains a bad stack name better (the character, a suggested
+        // spelling), so the schema's pattern, there for editors, stays quiet here.
+        ValidationErrorKind::Pattern { .. } if kind == "Stack" && ptr == "/metadata/name" => {
+            return;
+        }
         ValidationErrorKind::Pattern { pattern } => Diagnostic::error(
             "invalid-value",
             file,

@@ -1,10 +1,11 @@
 //! The script of a Command: inline `content` or a `contentFile` read relative to the
-//! manifest, with what is needed to point a diagnostic at a line of it.
+//! manifest and confined to the manifest tree, with what is needed to point a diagnostic at a line of it.
 
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
 
+use super::confine::{self, Refusal, Roots};
 use super::diagnostic::Diagnostic;
 use super::load::{self, MAX_SCRIPT_BYTES};
 use super::located::{Pos, Positions};
@@ -58,7 +59,14 @@ impl Script {
 }
 
 /// Reads the command's script; reports a missing, doubled or unreadable one.
-pub fn resolve(cmd: &Located<CommandDocument>, diags: &mut Vec<Diagnostic>) -> Option<Script> {
+///
+/// A `contentFile` is confined to the manifest tree (see [`confine`]); a refused file is
+/// never opened, so nothing of it can reach a plan or a diagnostic.
+pub fn resolve(
+    cmd: &Located<CommandDocument>,
+    roots: &Roots,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Script> {
     let spec = &cmd.doc.spec;
     match (&spec.content, &spec.content_file) {
         (Some(_), Some(_)) => {
@@ -86,26 +94,115 @@ pub fn resolve(cmd: &Located<CommandDocument>, diags: &mut Vec<Diagnostic>) -> O
             origin: Origin::Inline(cmd.positions.clone()),
         }),
         (None, Some(rel)) => {
-            let path = cmd.dir().join(rel);
-            if !path.is_file() {
-                diags.push(
-                    cmd.error(
-                        "content-file",
-                        "/spec/contentFile",
-                        format!("script file `{}` does not exist", path.display()),
-                    )
-                    .with_help("contentFile is relative to the manifest that names it"),
-                );
-                return None;
-            }
+            let shown = cmd.dir().join(rel);
+            let allowed = match confine::check(roots, &cmd.dir(), rel) {
+                Ok(a) => a,
+                Err(refusal) => {
+                    diags.push(refused(cmd, rel, &shown, roots, refusal));
+                    return None;
+                }
+            };
+            // The file opened must be the regular file checked: a FIFO swapped in would
+            // block, a symlink swapped in would lead out of the tree.
+            let opened = std::fs::File::open(&allowed.canonical).and_then(|f| {
+                if confine::same_file(&allowed.metadata, &f.metadata()?) {
+                    Ok(f)
+                } else {
+                    Err(std::io::Error::other(
+                        "the file changed while it was being checked",
+                    ))
+                }
+            });
             let mut inner = Vec::new();
-            let text = load::read_text(&path, MAX_SCRIPT_BYTES, "script", &mut inner);
+            let text = load::read_opened(&shown, opened, MAX_SCRIPT_BYTES, "script", &mut inner);
             diags.extend(inner);
             text.map(|text| Script {
                 text,
-                origin: Origin::File(path),
+                origin: Origin::File(shown),
             })
         }
+    }
+}
+
+/// The located error for a refused `contentFile`: what is wrong and what is allowed.
+fn refused(
+    cmd: &Located<CommandDocument>,
+    rel: &str,
+    shown: &Path,
+    roots: &Roots,
+    refusal: Refusal,
+) -> Diagnostic {
+    const AT: &str = "/spec/contentFile";
+    let tree = roots.describe();
+    let inside = format!(
+        "contentFile is a path relative to this manifest, to a regular file inside {tree} (the directory given on the command line, or the git repository holding it)"
+    );
+    match refusal {
+        Refusal::Absolute => cmd
+            .error(
+                "content-file",
+                AT,
+                format!("`{rel}` is an absolute path; contentFile must be relative"),
+            )
+            .with_help(inside),
+        Refusal::Outside { resolved: None } => cmd
+            .error(
+                "content-file",
+                AT,
+                format!("`{rel}` leads outside the manifest tree {tree}"),
+            )
+            .with_help(format!("{inside}; copy the script into the tree")),
+        Refusal::Outside {
+            resolved: Some(target),
+        } => cmd
+            .error(
+                "content-file",
+                AT,
+                format!(
+                    "`{rel}` resolves through a symlink to `{}`, outside the manifest tree {tree}",
+                    target.display()
+                ),
+            )
+            .with_help(format!(
+                "{inside}; replace the symlink with the script itself"
+            )),
+        Refusal::Hidden { entry } => cmd
+            .error(
+                "content-file",
+                AT,
+                format!("`{rel}` goes through the hidden entry `{entry}`, which is not part of the manifest tree"),
+            )
+            .with_help(format!(
+                "{inside}, with no hidden (`.`-prefixed) file or directory on the way, as in manifest discovery"
+            )),
+        Refusal::Missing => cmd
+            .error(
+                "content-file",
+                AT,
+                format!("script file `{}` does not exist", shown.display()),
+            )
+            .with_help("contentFile is relative to the manifest that names it"),
+        Refusal::Directory => cmd
+            .error(
+                "content-file",
+                AT,
+                format!("`{rel}` is a directory"),
+            )
+            .with_help(format!("{inside}: name the script file itself")),
+        Refusal::NotRegular { kind } => cmd
+            .error(
+                "content-file",
+                AT,
+                format!("`{rel}` is not a regular file (it is {kind})"),
+            )
+            .with_help(inside),
+        Refusal::Unreadable(e) => cmd
+            .error(
+                "content-file",
+                AT,
+                format!("cannot check script file `{}`: {e}", shown.display()),
+            )
+            .with_help("check the path and its permissions"),
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::confine::Roots;
 use super::diagnostic::{Diagnostic, did_you_mean};
 use super::load::{self, RawDocument};
 use super::located::{Pos, Positions};
@@ -58,6 +59,8 @@ pub struct ManifestSet {
     pub files: Vec<PathBuf>,
     /// Documents that failed the schema, so later rules do not report them as missing.
     pub rejected: Vec<(String, String)>,
+    /// The tree `contentFile` paths must stay in.
+    pub roots: Roots,
 }
 
 impl ManifestSet {
@@ -75,6 +78,7 @@ impl ManifestSet {
 pub fn read(paths: &[PathBuf], diags: &mut Vec<Diagnostic>) -> ManifestSet {
     let mut set = ManifestSet {
         files: load::discover(paths, diags),
+        roots: Roots::of(paths),
         ..Default::default()
     };
     if set.files.is_empty() && diags.is_empty() {

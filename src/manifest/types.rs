@@ -33,6 +33,20 @@ pub struct Metadata {
 
 // ---------------------------------------------------------------- Stack
 
+/// The Stack's metadata: its name is the `assistctl:stack` tag of everything it owns,
+/// so it is held to one spelling per name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StackMetadata {
+    /// The stack's name, the value of the `assistctl:stack` tag: 1 to 63 lower-case ASCII
+    /// letters, digits and `-`, starting and ending with a letter or digit.
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"))]
+    pub name: String,
+    /// A description, shown in plans only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum StackKind {
     Stack,
@@ -45,7 +59,7 @@ pub enum StackKind {
 pub struct StackDocument {
     pub api_version: ApiVersion,
     pub kind: StackKind,
-    pub metadata: Metadata,
+    pub metadata: StackMetadata,
     pub spec: StackSpec,
 }
 

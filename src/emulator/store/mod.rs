@@ -51,6 +51,29 @@ pub enum StoreError {
     },
 }
 
+/// How long a connection waits for another one's lock (a write's fsync, a migration
+/// another process runs on the same fresh file) before failing with SQLITE_BUSY.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Switches the connection to WAL. On a fresh file another process may be switching it
+/// or migrating at the same moment; SQLite then answers SQLITE_BUSY at once rather than
+/// calling the busy handler (waiting could deadlock, since the switch upgrades a lock
+/// already held), so the switch is retried here for up to the busy timeout.
+fn wal(conn: &Connection) -> rusqlite::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The open database.
 pub struct Store {
     conn: Connection,
@@ -75,8 +98,10 @@ impl Store {
                     })?;
                 }
                 let conn = Connection::open(path).map_err(open_err)?;
-                conn.pragma_update(None, "journal_mode", "WAL")
-                    .map_err(open_err)?;
+                // Before anything that takes a lock: switching a fresh file to WAL, or the
+                // migrations, may wait for another process opening the same file.
+                conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+                wal(&conn).map_err(open_err)?;
                 conn
             }
             StateLocation::Ephemeral => Connection::open_in_memory().map_err(open_err)?,
@@ -85,25 +110,20 @@ impl Store {
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         // Listings build their SQL from the filters given; keep the common shapes prepared.
         conn.set_prepared_statement_cache_capacity(128);
-        let found: u32 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(open_err)?;
-        if found > schema::latest_version() {
-            return Err(StoreError::TooNew {
+        match schema::migrate(&mut conn) {
+            Ok(_) => Ok(Self { conn }),
+            Err(schema::MigrateError::TooNew { found, supported }) => Err(StoreError::TooNew {
                 path: name,
                 found,
-                supported: schema::latest_version(),
-            });
+                supported,
+            }),
+            Err(schema::MigrateError::Sql(source)) => {
+                Err(StoreError::Migrate { path: name, source })
+            }
         }
-        schema::migrate(&mut conn).map_err(|source| StoreError::Migrate {
-            path: name.clone(),
-            source,
-        })?;
-        Ok(Self { conn })
     }
 
     pub fn conn(&mut self) -> &mut Connection {
@@ -125,8 +145,7 @@ impl Store {
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         conn.set_prepared_statement_cache_capacity(128);
         Ok(Some(conn))
     }

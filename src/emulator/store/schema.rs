@@ -2,7 +2,7 @@
 //! Append new migrations, never edit old ones: a state file made by an older emulator is
 //! upgraded in place.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 const MIGRATIONS: &[&str] = &[
     // 1: commands, tags, invocations with per-instance results, runs for the agent, client
@@ -137,16 +137,42 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// Why the schema could not be brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("schema version {found} is newer than this emulator's {supported}")]
+    TooNew { found: u32, supported: u32 },
+    #[error(transparent)]
+    Sql(#[from] rusqlite::Error),
+}
+
 /// Runs the migrations the database has not seen yet, each in its own transaction.
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
-    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
+///
+/// Several processes may open one fresh state file at once (two `apply --local` started
+/// together). Each migration therefore runs in a `BEGIN IMMEDIATE` transaction, which
+/// takes the write lock before anything is read, and reads `user_version` inside it:
+/// the loser of the race waits (the connection's busy timeout), then sees the version
+/// the winner committed and skips what already ran. Reading the version before the
+/// transaction would let both see 0 and both create the tables.
+pub fn migrate(conn: &mut Connection) -> Result<u32, MigrateError> {
+    let latest = latest_version();
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if current > latest {
+            return Err(MigrateError::TooNew {
+                found: current,
+                supported: latest,
+            });
+        }
+        let Some(sql) = MIGRATIONS.get(current as usize) else {
+            // Up to date: nothing to commit, the transaction rolls back on drop.
+            return Ok(latest);
+        };
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.pragma_update(None, "user_version", current + 1)?;
         tx.commit()?;
     }
-    Ok(MIGRATIONS.len() as u32)
 }
 
 pub fn latest_version() -> u32 {

@@ -9,6 +9,7 @@ use crate::domain::limits::{
     MAX_NAME_CHARS, MIN_TIMEOUT_SECS,
 };
 use crate::domain::params::{self, Builtin, PlaceholderKind};
+use crate::manifest::confine::Roots;
 use crate::manifest::diagnostic::{Diagnostic, did_you_mean};
 use crate::manifest::located::escape;
 use crate::manifest::script::{self, Script};
@@ -65,7 +66,7 @@ pub fn check_all(
             continue;
         }
         first.insert(key.clone(), c);
-        if let Some(info) = check(c, stack_tags, diags) {
+        if let Some(info) = check(c, &set.roots, stack_tags, diags) {
             out.insert(key, info);
         }
     }
@@ -74,6 +75,7 @@ pub fn check_all(
 
 fn check(
     c: &Located<CommandDocument>,
+    roots: &Roots,
     stack_tags: usize,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<CommandInfo> {
@@ -120,7 +122,7 @@ fn check(
     let timeout = timeout(c, "/spec/timeout", spec.timeout, diags);
     launcher(c, diags);
 
-    let script = script::resolve(c, diags);
+    let script = script::resolve(c, roots, diags);
     let enabled = match &script {
         Some(s) => {
             size(c, s, diags);

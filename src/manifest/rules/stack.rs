@@ -1,11 +1,12 @@
-//! Exactly one Stack, with a name usable as a tag value, a region and valid tags.
+//! Exactly one Stack, with a name in the safe character set, a region and valid tags.
 
 use std::path::Path;
 
-use crate::domain::limits::MAX_TAG_VALUE_CHARS;
+use crate::domain::tags::{MAX_STACK_NAME_CHARS, normalize_stack_name, validate_stack_name};
 use crate::manifest::diagnostic::Diagnostic;
 use crate::manifest::located::Pos;
-use crate::manifest::set::ManifestSet;
+use crate::manifest::set::{Located, ManifestSet};
+use crate::manifest::types::StackDocument;
 
 use super::common;
 
@@ -47,19 +48,7 @@ pub fn check(set: &ManifestSet, diags: &mut Vec<Diagnostic>) {
         }
     }
     for s in &set.stacks {
-        let name = &s.doc.metadata.name;
-        if name.trim().is_empty() {
-            diags.push(s.error("name", "/metadata/name", "the stack name is empty"));
-        }
-        common::max_chars(
-            s,
-            "/metadata/name",
-            Some(name),
-            MAX_TAG_VALUE_CHARS,
-            "the stack name (a tag value)",
-            "length",
-            diags,
-        );
+        name(s, diags);
         common::region(s, "/spec/region", Some(&s.doc.spec.region), diags);
         common::resource_group(
             s,
@@ -69,4 +58,25 @@ pub fn check(set: &ManifestSet, diags: &mut Vec<Diagnostic>) {
         );
         common::tags(s, "/spec/tags", &s.doc.spec.tags, 0, diags);
     }
+}
+
+/// The stack name in its one allowed spelling, with that spelling suggested when the
+/// name differs from it only by case, separators or look-alike characters.
+fn name(s: &Located<StackDocument>, diags: &mut Vec<Diagnostic>) {
+    let name = &s.doc.metadata.name;
+    let Err(e) = validate_stack_name(name) else {
+        return;
+    };
+    let mut help = String::new();
+    let normal = normalize_stack_name(name);
+    if normal != *name && validate_stack_name(&normal).is_ok() {
+        help.push_str(&format!("did you mean `{normal}`? "));
+    }
+    help.push_str(&format!(
+        "a stack name is 1 to {MAX_STACK_NAME_CHARS} lower-case ASCII letters, digits and `-`, starting and ending with a letter or digit; it is the `assistctl:stack` tag of everything the stack owns, so another spelling is another stack"
+    ));
+    diags.push(
+        s.error("stack-name", "/metadata/name", e.to_string())
+            .with_help(help),
+    );
 }

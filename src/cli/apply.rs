@@ -123,7 +123,7 @@ async fn reviewed(
     desired: &crate::reconcile::desired::Desired,
     client: &crate::cloud::Client,
 ) -> anyhow::Result<Plan> {
-    let saved = saved::read(file)?;
+    let saved = saved::read(file).map_err(|e| anyhow::anyhow!("{e}; nothing was changed"))?;
     let given = args.scope.options();
     if given != PlanOptions::default() && given != saved.options {
         bail!(

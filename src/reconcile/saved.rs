@@ -56,6 +56,9 @@ pub fn read(path: &Path) -> Result<Plan, SavedPlanError> {
             message: "it is not a regular file".into(),
         });
     }
+    if meta.len() > MAX_PLAN_BYTES {
+        return Err(SavedPlanError::TooLarge { path: shown });
+    }
     let mut bytes = Vec::new();
     file.take(MAX_PLAN_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -29,17 +29,9 @@ use super::model::{LiveCommand, TAG_STACK};
 use super::plan::{MovedKind, OwnershipMove};
 use super::planner::PlanOptions;
 
-/// The form two stack names share when a person would take them for the same stack:
-/// lower case, with `_`, `.` and spaces read as `-`.
-pub fn normalized(name: &str) -> String {
-    name.trim()
-        .chars()
-        .map(|c| match c {
-            '_' | '.' | ' ' => '-',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect::<String>()
-        .to_lowercase()
+/// The form two stack names share when a person would take them for the same stack.
+fn normalized(name: &str) -> String {
+    crate::domain::tags::normalize_stack_name(name)
 }
 
 /// The regions of the account other than `known` in which `stack` owns a command or a task.

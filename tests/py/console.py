@@ -3,6 +3,7 @@
 
 usage: console.py ENDPOINT modify COMMAND_ID Key=Value...
        console.py ENDPOINT untag COMMAND_ID TAGKEY...
+       console.py ENDPOINT tag RESOURCE_TYPE ID KEY=VALUE...   (TagResources)
        console.py ENDPOINT stop INVOKE_ID              (StopInvocation, as the console's Stop)
        console.py ENDPOINT invocations STACK           (the stack's tasks as JSON, one per line)
 Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET."""
@@ -33,6 +34,12 @@ if op == "modify":
 elif op == "untag":
     client.untag_resources(models.UntagResourcesRequest(
         region_id="cn-hangzhou", resource_type="command", resource_id=[cid], tag_key=rest))
+elif op == "tag":
+    rid, *pairs = rest
+    client.tag_resources(models.TagResourcesRequest(
+        region_id="cn-hangzhou", resource_type=cid, resource_id=[rid],
+        tag=[models.TagResourcesRequestTag(key=k, value=v)
+             for k, v in (kv.split("=", 1) for kv in pairs)]))
 elif op == "stop":
     client.stop_invocation(models.StopInvocationRequest(region_id="cn-hangzhou", invoke_id=cid))
 elif op == "invocations":

@@ -36,10 +36,6 @@ fn fixture(stack_doc: &str, docs: &[&str]) -> Fixture {
     f
 }
 
-fn json_of(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
-}
-
 #[test]
 fn a_short_or_common_secret_leaves_plans_and_applied_objects_intact() {
     // `x` is inside `max_lag_seconds`, `exit` and `exporting`; `30` is a parameter default.

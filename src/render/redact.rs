@@ -56,7 +56,7 @@ pub fn redact(text: &str, secrets: &Secrets) -> String {
             let last = v.chars().next_back().is_some_and(is_word);
             let before = prev.is_some_and(is_word);
             let after = rest[v.len()..].chars().next().is_some_and(is_word);
-            !(first && before) && !(last && after)
+            !((first && before) || (last && after))
         });
         match hit {
             Some(v) => {

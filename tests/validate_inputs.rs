@@ -202,3 +202,27 @@ fn color_always_colours_and_no_color_does_not() {
         "none with NO_COLOR"
     );
 }
+
+/// A usage error exits 1, never 2 (which is "changes or drift" for `plan
+/// --detailed-exitcode`) nor 0; help and version exit 0.
+#[test]
+fn usage_errors_exit_one() {
+    for args in [
+        &["plan", "--detailed-exitcode", "--no-such-flag"][..],
+        &["apply", "--parallelism", "0"],
+        &["no-such-command"],
+    ] {
+        let out = common::bin().args(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            common::text(&out)
+        );
+        assert!(!out.stderr.is_empty(), "{args:?}");
+    }
+    for args in [&["--help"][..], &["--version"], &["plan", "--help"]] {
+        let out = common::bin().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+    }
+}

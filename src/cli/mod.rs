@@ -65,7 +65,15 @@ pub enum Command {
 
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // A usage error exits 1, never 2: 2 means "changes" under --detailed-exitcode,
+            // and a nightly drift job must not read a mistyped flag as drift.
+            return ExitCode::from(u8::from(e.use_stderr()));
+        }
+    };
     setup(&cli);
     let result = match cli.command {
         Command::Validate(a) => validate::run(a),

@@ -6,7 +6,7 @@
 //!
 //! - A throttling answer halves the rate, down to a floor. Answers to requests that were
 //!   already in flight arrive together, and they report the old rate's excess, not the new
-//!   one's: so the rate drops at most once per `decrease_interval`.
+//!   one's: so the rate drops at most once per `decrease_interval` (2 s).
 //! - Each success adds `step / rate`. At `rate` successes a second that is `step` requests per
 //!   second more every second, whatever the rate (TCP's `cwnd += 1/cwnd` per ACK); a client
 //!   that sends less than its rate grows more slowly, as TCP does when it has little to send.
@@ -28,7 +28,10 @@ pub struct AdaptiveConfig {
     pub floor: f64,
     /// The factor a throttling answer multiplies the rate by.
     pub decrease_factor: f64,
-    /// At most one decrease per interval.
+    /// At most one decrease per interval. Long enough that the answers in flight when the
+    /// rate dropped have come back, and that a few throttles at random (a busy neighbour on
+    /// the account) do not keep the rate at the floor; short enough that sustained throttling
+    /// takes a ceiling of 20/s to the floor in under 10 s.
     pub decrease_interval: Duration,
     /// Time the additive increase takes to climb from zero to the ceiling at full use.
     pub ramp: Duration,
@@ -40,7 +43,7 @@ impl Default for AdaptiveConfig {
             enabled: true,
             floor: 1.0,
             decrease_factor: 0.5,
-            decrease_interval: Duration::from_secs(1),
+            decrease_interval: Duration::from_secs(2),
             ramp: Duration::from_secs(4),
         }
     }
@@ -115,11 +118,11 @@ mod tests {
         assert!(r.on_throttle(t));
         assert_eq!(r.rate(), 10.0);
         // The rest of the burst that was in flight.
-        for ms in [1, 200, 999] {
+        for ms in [1, 200, 1999] {
             assert!(!r.on_throttle(t + Duration::from_millis(ms)));
         }
         assert_eq!(r.rate(), 10.0);
-        assert!(r.on_throttle(t + Duration::from_secs(1)));
+        assert!(r.on_throttle(t + Duration::from_secs(2)));
         assert_eq!(r.rate(), 5.0);
     }
 
@@ -128,7 +131,7 @@ mod tests {
         let t = Instant::now();
         let mut r = rate();
         for s in 0..10 {
-            r.on_throttle(t + Duration::from_secs(s));
+            r.on_throttle(t + Duration::from_secs(2 * s));
         }
         assert_eq!(r.rate(), 1.0);
         // A ceiling under the floor is its own floor.

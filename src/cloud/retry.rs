@@ -3,7 +3,8 @@
 //! - Only [`Error::is_retryable`] failures are retried (throttling, 5xx, resets, timeouts).
 //! - Every wait is capped exponential backoff with full jitter ([`BackoffConfig::full_jitter`]),
 //!   so clients throttled together do not come back together. Throttling has its own, longer
-//!   schedule, as the AWS SDKs do (a longer base delay for throttling errors than for others).
+//!   schedule, as the AWS SDKs do (AWS SDK for JavaScript v3, `@aws-sdk/middleware-retry`:
+//!   a 500 ms base for throttling errors, 100 ms for others, 20 s cap).
 //!   An `x-acs-retry-after` header replaces the computed wait: the server knows best.
 //! - Throttled attempts and failed ones are counted apart. Throttling says the account is
 //!   busy, not that the call is wrong, and under sustained throttling most calls meet several
@@ -44,7 +45,7 @@ impl Default for RetryConfig {
             max_elapsed: Duration::from_secs(150),
             backoff: BackoffConfig::default(),
             throttle_backoff: BackoffConfig {
-                base: Duration::from_secs(1),
+                base: Duration::from_millis(500),
                 cap: Duration::from_secs(20),
             },
         }

@@ -163,14 +163,7 @@ async fn retries_throttling_honouring_retry_after() {
         _ => ok("R-ok"),
     })
     .await;
-    // With a 100 ms window, the un-hinted throttling waits for the next 100 ms boundary.
-    let client = client_for(&server)
-        .retry(RetryConfig {
-            throttle_window: Duration::from_millis(100),
-            ..fast_retry(4)
-        })
-        .build()
-        .unwrap();
+    let client = client_for(&server).build().unwrap();
     client
         .delete_command(&DeleteCommandRequest {
             command_id: "c-1".into(),
@@ -178,6 +171,48 @@ async fn retries_throttling_honouring_retry_after() {
         .await
         .unwrap();
     assert_eq!(server.count(), 3);
+}
+
+#[tokio::test]
+async fn throttles_do_not_use_up_the_attempts_of_server_errors() {
+    // Two attempts for server errors, yet six throttles and one 503 are seen through.
+    let server = FakeServer::start(|_, i| match i {
+        0..=2 | 4..=6 => Reply::error(400, "Throttling.User", &format!("R{i}")),
+        3 => Reply::error(503, "ServiceUnavailable", "R3"),
+        _ => ok("R-ok"),
+    })
+    .await;
+    let client = client_for(&server).retry(fast_retry(2)).build().unwrap();
+    client
+        .delete_command(&DeleteCommandRequest {
+            command_id: "c-1".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(server.count(), 8);
+}
+
+#[tokio::test]
+async fn gives_up_after_the_throttle_bound_with_the_last_error() {
+    let server =
+        FakeServer::start(|_, i| Reply::error(400, "Throttling.User", &format!("R{}", i + 1)))
+            .await;
+    let client = client_for(&server)
+        .retry(RetryConfig {
+            max_throttles: 3,
+            ..fast_retry(5)
+        })
+        .build()
+        .unwrap();
+    let err = client
+        .delete_command(&DeleteCommandRequest {
+            command_id: "c-1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(server.count(), 4);
+    assert_eq!(err.code(), Some("Throttling.User"));
+    assert_eq!(err.request_id(), Some("R4"));
 }
 
 #[tokio::test]

@@ -1,10 +1,14 @@
-//! The client-side rate limiter and the in-flight bound, measured against a local server.
+//! The client-side rate limiter, its adaptation to throttling, and the in-flight bound,
+//! measured against a local server.
 
 mod cloud_common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use assistctl::cloud::adaptive::AdaptiveConfig;
 use assistctl::cloud::ops::DeleteCommandRequest;
+use assistctl::cloud::ratelimit::{RateLimitConfig, RateLimiter};
 use cloud_common::*;
 use futures::future::join_all;
 
@@ -61,4 +65,42 @@ async fn bounds_requests_in_flight() {
         "{} in flight",
         server.max_in_flight()
     );
+}
+
+#[tokio::test]
+async fn throttling_answers_lower_the_region_rate_and_successes_restore_it() {
+    // Throttles for the first three requests, then successes.
+    let server = FakeServer::start(|_, i| match i {
+        0..=2 => Reply::error(400, "Throttling.User", "R"),
+        _ => ok("R"),
+    })
+    .await;
+    let limiter = Arc::new(RateLimiter::new(RateLimitConfig {
+        requests_per_second: 100.0,
+        adaptive: AdaptiveConfig {
+            // One decrease for the whole test, however slow the machine.
+            decrease_interval: Duration::from_secs(3600),
+            ramp: Duration::from_millis(400),
+            ..AdaptiveConfig::default()
+        },
+        ..RateLimitConfig::default()
+    }));
+    let client = client_for(&server)
+        .rate_limiter(limiter.clone())
+        .build()
+        .unwrap();
+    let delete = DeleteCommandRequest {
+        command_id: "c".into(),
+    };
+    client.delete_command(&delete).await.unwrap();
+    assert_eq!(server.count(), 4);
+    let after_throttling = limiter.rate("cn-hangzhou");
+    // Halved once (not three times) to 50, then one success adds step / rate = 250 / 50.
+    assert!((after_throttling - 55.0).abs() < 1e-9, "{after_throttling}");
+    assert_eq!(limiter.rate("cn-shanghai"), 100.0);
+    // step = 100 / 0.4 s = 250 req/s per second: about 14 more successes climb to 100.
+    for _ in 0..20 {
+        client.delete_command(&delete).await.unwrap();
+    }
+    assert_eq!(limiter.rate("cn-hangzhou"), 100.0);
 }

@@ -23,12 +23,14 @@ pub struct ConnectArgs {
     /// Sign requests with the legacy RPC HMAC-SHA1 (v1) instead of ACS3-HMAC-SHA256.
     #[arg(long)]
     pub signature_v1: bool,
-    /// Attempts per API call, the first included (1 disables retries of throttling and
-    /// server errors).
+    /// Attempts per API call that may end in a server or network error, the first included
+    /// (1 disables those retries). Throttled attempts are not counted: up to 10 of them are
+    /// retried, with backoff, within the call's 150 s budget.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
     /// Client-side limit of API requests per second per region, to stay under the
-    /// account's API flow control.
+    /// account's API flow control. Throttling halves the rate (down to 1/s); successes bring
+    /// it back up to this ceiling.
     #[arg(long, default_value_t = 20.0)]
     pub requests_per_second: f64,
 }

@@ -132,11 +132,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Sustained requests per second per region (burst 1).
+    /// Sustained requests per second per region (burst 1): the ceiling the adaptive rate
+    /// climbs back to after throttling.
     pub fn rate_limit(mut self, requests_per_second: f64) -> Self {
         self.config.rate_limit = RateLimitConfig {
             requests_per_second,
-            burst: 1,
+            ..self.config.rate_limit
         };
         self
     }

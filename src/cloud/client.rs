@@ -16,7 +16,7 @@ use super::error::{Error, Result};
 use super::ops::*;
 use super::pagination::{self, Paginated};
 use super::ratelimit::RateLimiter;
-use super::retry::Decision;
+use super::retry::{Decision, Failures};
 use super::transport;
 
 /// A client for one region. Cheap to clone; clones share connections, the rate limiter and the
@@ -88,17 +88,22 @@ impl Client {
     }
 
     /// Calls any operation, retrying per the client's [`RetryConfig`](super::retry::RetryConfig).
-    /// Every attempt is signed anew.
+    /// Every attempt is signed anew. Answers feed the region's adaptive rate: throttling slows
+    /// every caller of the region down, successes speed it up again.
     pub async fn call<O: Operation>(&self, op: &O) -> Result<O::Response> {
         let mut params = Params::new();
         params.put("RegionId", &self.inner.region);
         op.write_params(&mut params);
         let params = params.into_vec();
         let started = Instant::now();
+        let limiter = &self.inner.limiter;
+        let region = &self.inner.region;
         let mut attempt = 1;
+        let mut failures = Failures::default();
         loop {
             let error = match transport::attempt(&self.inner, O::ACTION, &params, attempt).await {
                 Ok(value) => {
+                    limiter.on_success(region);
                     return serde_json::from_value(value).map_err(|e| Error::Decode {
                         action: O::ACTION.to_owned(),
                         message: e.to_string(),
@@ -106,17 +111,20 @@ impl Client {
                 }
                 Err(e) => e,
             };
+            if error.is_throttling() {
+                limiter.on_throttle(region);
+            }
+            failures.add(&error);
             let decision = self.inner.config.retry.decide(
-                attempt,
+                failures,
                 &error,
                 started.elapsed(),
-                self.inner.clock.now(),
                 self.inner.entropy.unit(),
             );
             match decision {
                 Decision::GiveUp => return Err(error),
                 Decision::RetryAfter(wait) => {
-                    tracing::debug!(action = O::ACTION, region = %self.inner.region, attempt, wait_ms = wait.as_millis() as u64, code = error.code().unwrap_or(""), "retrying");
+                    tracing::debug!(action = O::ACTION, region = %region, attempt, wait_ms = wait.as_millis() as u64, code = error.code().unwrap_or(""), "retrying");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }

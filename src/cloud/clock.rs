@@ -1,8 +1,7 @@
 //! Wall-clock time, injectable.
 //!
-//! Signing needs the current UTC time, credential caching compares it with expirations, and
-//! the throttling wait aligns with the server's quota window. Tests substitute a fixed or
-//! hand-advanced clock. Durations (sleeps, latency) use tokio's monotonic clock instead.
+//! Signing needs the current UTC time and credential caching compares it with expirations.
+//! Tests substitute a fixed or hand-advanced clock. Durations (sleeps, latency) use tokio's monotonic clock instead.
 
 use std::sync::Mutex;
 

@@ -167,6 +167,16 @@ impl Error {
         }
     }
 
+    /// Whether the service asked the client to slow down: a throttling code, HTTP 429 or an
+    /// `x-acs-retry-after` header.
+    pub fn is_throttling(&self) -> bool {
+        match self {
+            Error::Api { error, .. } => error.is_throttling(),
+            Error::Http { status, .. } => *status == 429,
+            _ => false,
+        }
+    }
+
     /// The API error, when the service gave one.
     pub fn api(&self) -> Option<&ApiError> {
         match self {

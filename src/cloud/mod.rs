@@ -4,7 +4,7 @@
 //! Layout follows apache/arrow-rs `object_store`: configuration as plain structs with `Default`
 //! ([`builder`]), the operations ([`client`]), credential providers ([`credential`]), request
 //! signing ([`sign`]), and shared mechanics in one file per algorithm ([`backoff`], [`retry`],
-//! [`pagination`], [`ratelimit`]). Typed request and response structs live in [`ops`].
+//! [`pagination`], [`ratelimit`], [`adaptive`]). Typed request and response structs live in [`ops`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), assistctl::cloud::Error> {
@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod adaptive;
 pub mod backoff;
 pub mod builder;
 pub mod client;

@@ -293,14 +293,16 @@ pub fn verify_v1(r: &Recorded, secret: &str) -> Result<(), String> {
 
 /// Retries that wait about a millisecond, so tests stay fast.
 pub fn fast_retry(max_attempts: u32) -> RetryConfig {
+    let fast = BackoffConfig {
+        base: Duration::from_millis(1),
+        cap: Duration::from_millis(5),
+    };
     RetryConfig {
         max_attempts,
         max_elapsed: Duration::from_secs(20),
-        backoff: BackoffConfig {
-            base: Duration::from_millis(1),
-            cap: Duration::from_millis(5),
-        },
-        throttle_window: Duration::ZERO,
+        backoff: fast,
+        throttle_backoff: fast,
+        ..RetryConfig::default()
     }
 }
 

@@ -44,6 +44,10 @@ impl ConnectArgs {
     }
 }
 
+/// How long an embedded emulator waits for the runs due now before its process exits; a
+/// script still running then is killed and recorded as interrupted.
+pub const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A client, and the emulator it talks to when `--local` started one.
 pub struct Connection {
     pub client: Client,
@@ -51,8 +55,11 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Closes the connection. An embedded emulator first lets the runs due now finish (for at
+    /// most [`DRAIN_LIMIT`]), so `apply --local` leaves its `once` runs done, not interrupted.
     pub async fn close(self) {
         if let Some(e) = self.emulator {
+            e.drain(DRAIN_LIMIT).await;
             e.shutdown().await;
         }
     }

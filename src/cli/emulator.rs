@@ -111,6 +111,33 @@ pub struct ServeArgs {
     /// Seed for ids and fault injection, for reproducible runs.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+
+    /// Run scripts directly on this machine, without a sandbox per instance (never the
+    /// default: a script can then change anything the emulator's user can).
+    #[arg(long)]
+    pub unsandboxed: bool,
+
+    /// Directory of the instances' own files [default: `instances/` beside the state file;
+    /// a temporary directory with --ephemeral].
+    #[arg(long, value_name = "DIR")]
+    pub instances_dir: Option<PathBuf>,
+
+    /// Emulated time runs N times as fast as real time, so schedules fire sooner (script
+    /// timeouts stay real seconds). `POST /_emulator/clock?advance=SECONDS` jumps it.
+    #[arg(long, value_name = "N", default_value_t = 1.0, value_parser = parse_scale)]
+    pub time_scale: f64,
+
+    /// Scripts run at the same time, all instances together; more wait their turn.
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub max_concurrent_runs: u64,
+}
+
+fn parse_scale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (1.0..=1_000_000.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a number from 1 to 1000000")),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,6 +235,12 @@ pub fn config_from_args(a: &ServeArgs) -> anyhow::Result<EmulatorConfig> {
         },
         faults,
         seed: a.seed,
+        agent: crate::emulator::AgentOptions {
+            unsandboxed: a.unsandboxed,
+            instances_dir: a.instances_dir.clone(),
+            time_scale: a.time_scale,
+            max_concurrent_runs: usize::try_from(a.max_concurrent_runs).unwrap_or(64),
+        },
     })
 }
 
@@ -238,7 +271,11 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
             "  metrics:           {}/metrics",
             running.endpoint_url()
         )?;
+        writeln!(out, "  scripts:           {}", running.sandbox().describe())?;
         out.flush()?;
+    }
+    if let crate::emulator::agent::sandbox::Mode::Unavailable(why) = running.sandbox() {
+        eprintln!("warning: scripts cannot run: {why}; their runs end with an error");
     }
     wait_for_stop_signal().await;
     tracing::info!("stopping the emulator");

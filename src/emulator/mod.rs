@@ -18,7 +18,9 @@
 //! # Ok(()) }
 //! ```
 
+pub mod agent;
 pub mod auth;
+pub mod clock;
 pub mod errors;
 pub mod faults;
 pub mod ids;
@@ -60,6 +62,34 @@ pub struct EmulatorConfig {
     pub faults: FaultConfig,
     /// Makes ids and fault injection reproducible.
     pub seed: Option<u64>,
+    /// How scripts run.
+    pub agent: AgentOptions,
+}
+
+/// How the emulator's agent runs scripts.
+#[derive(Debug, Clone)]
+pub struct AgentOptions {
+    /// Run scripts directly on this machine instead of in a bubblewrap sandbox per instance.
+    pub unsandboxed: bool,
+    /// Where each instance's files live [default: `instances/` beside the state file; a
+    /// temporary directory, removed at exit, for ephemeral state].
+    pub instances_dir: Option<PathBuf>,
+    /// Emulated time runs this many times faster than real time (schedules fire sooner;
+    /// script timeouts stay real seconds).
+    pub time_scale: f64,
+    /// Runs at the same time, all instances together.
+    pub max_concurrent_runs: usize,
+}
+
+impl Default for AgentOptions {
+    fn default() -> Self {
+        Self {
+            unsandboxed: false,
+            instances_dir: None,
+            time_scale: 1.0,
+            max_concurrent_runs: 64,
+        }
+    }
 }
 
 impl EmulatorConfig {
@@ -74,6 +104,7 @@ impl EmulatorConfig {
             service: ServiceConfig::default(),
             faults: FaultConfig::default(),
             seed: None,
+            agent: AgentOptions::default(),
         }
     }
 
@@ -166,6 +197,32 @@ impl Emulator {
                 source,
             })?;
         let primary = config.access_keys[0].clone();
+        let (instances_dir, temp_dir) = match (&config.agent.instances_dir, &config.state) {
+            (Some(dir), _) => (dir.clone(), None),
+            (None, StateLocation::File(path)) => (
+                path.parent()
+                    .map_or_else(|| PathBuf::from("instances"), |d| d.join("instances")),
+                None,
+            ),
+            (None, StateLocation::Ephemeral) => {
+                let t = tempfile::Builder::new()
+                    .prefix("assistctl-emulator-")
+                    .tempdir()
+                    .map_err(|e| {
+                        EmulatorError::Config(format!(
+                            "cannot make a temporary directory for the instances' files: {e}"
+                        ))
+                    })?;
+                (t.path().join("instances"), Some(t))
+            }
+        };
+        let mode = agent::sandbox::Mode::probe(config.agent.unsandboxed);
+        match &mode {
+            agent::sandbox::Mode::Unavailable(why) => {
+                tracing::warn!("scripts cannot run: {why}");
+            }
+            m => tracing::info!("agent: {}", m.describe()),
+        }
         let state = Arc::new(server::AppState {
             verifier: auth::Verifier::new(config.access_keys),
             store: Mutex::new(store),
@@ -176,7 +233,15 @@ impl Emulator {
             faults: faults::Faults::new(config.faults, config.seed),
             metrics: metrics::Metrics::new(),
             counts: store::CountCache::default(),
+            clock: clock::Clock::new(config.agent.time_scale),
         });
+        let agent = agent::Agent::start(
+            state.clone(),
+            agent::AgentConfig {
+                max_concurrent_runs: config.agent.max_concurrent_runs.max(1),
+                ..agent::AgentConfig::new(mode.clone(), instances_dir)
+            },
+        );
         let (tx, rx) = oneshot::channel::<()>();
         let app = server::router(state);
         let task = tokio::spawn(async move {
@@ -194,6 +259,9 @@ impl Emulator {
             key: primary,
             stop: Some(tx),
             task: Some(task),
+            agent: Some(agent),
+            sandbox: mode,
+            _temp_dir: temp_dir,
         })
     }
 }
@@ -204,6 +272,10 @@ pub struct RunningEmulator {
     key: AccessKey,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    agent: Option<agent::Agent>,
+    sandbox: agent::sandbox::Mode,
+    /// The instances' files of an ephemeral emulator, removed when it is dropped.
+    _temp_dir: Option<tempfile::TempDir>,
 }
 
 impl std::fmt::Debug for RunningEmulator {
@@ -237,8 +309,26 @@ impl RunningEmulator {
         self.key.security_token.as_deref()
     }
 
-    /// Stops accepting requests and waits for the ones in flight.
+    /// How this emulator runs scripts.
+    pub fn sandbox(&self) -> &agent::sandbox::Mode {
+        &self.sandbox
+    }
+
+    /// Waits until the runs due now have finished (at most `limit`): what an embedded
+    /// emulator does before its process exits, so an `apply --local` leaves its `once` runs
+    /// done rather than interrupted.
+    pub async fn drain(&self, limit: std::time::Duration) {
+        if let Some(a) = &self.agent {
+            a.drain(limit).await;
+        }
+    }
+
+    /// Stops the agent (running scripts are killed and recorded as interrupted), then stops
+    /// accepting requests and waits for the ones in flight.
     pub async fn shutdown(mut self) {
+        if let Some(a) = self.agent.take() {
+            a.shutdown().await;
+        }
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }

@@ -41,12 +41,15 @@ pub struct AppState {
     pub faults: Faults,
     pub metrics: Metrics,
     pub counts: crate::emulator::store::CountCache,
+    /// The time of answers, schedules and runs (real, scaled or advanced).
+    pub clock: crate::emulator::clock::Clock,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", any(api))
         .route("/metrics", get(metrics))
+        .route("/_emulator/clock", get(clock).post(advance_clock))
         .with_state(state)
 }
 
@@ -59,6 +62,40 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// `GET /_emulator/clock`: the emulator's time and scale, as JSON.
+async fn clock(State(state): State<Arc<AppState>>) -> Response {
+    let body = serde_json::json!({
+        "now": crate::emulator::service::common::fmt_time(state.clock.now()),
+        "timeScale": state.clock.scale(),
+    });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// `POST /_emulator/clock?advance=SECONDS`: moves emulated time forward, so a test sees a
+/// schedule fire without waiting for it. Not part of the ECS API.
+async fn advance_clock(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
+    let secs = uri.query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "advance")
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+    });
+    match secs {
+        Some(s) if s > 0 => {
+            state.clock.advance(chrono::Duration::seconds(s));
+            clock(State(state)).await
+        }
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "advance=SECONDS (a positive whole number) is required\n",
+        )
+            .into_response(),
+    }
 }
 
 async fn api(
@@ -192,7 +229,7 @@ fn run(
         config: &state.service,
         inventory: &state.inventory,
         ids: &state.ids,
-        now: Utc::now(),
+        now: state.clock.now(),
     };
     service::dispatch(action, params, &ctx)
 }

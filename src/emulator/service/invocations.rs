@@ -343,14 +343,20 @@ pub fn stop(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiError>
         if !wanted.is_empty() && !wanted.contains(&t.instance_id) {
             continue;
         }
-        // Pending runs are cancelled; a Period task schedules nothing more; runs already
-        // started are not interrupted.
+        // Pending runs are cancelled; a Period task schedules nothing more. A running script
+        // is killed, as the agent kills it (`Task.Cancel`: SIGKILL, then Terminated); the
+        // API reference's "runs already started are not interrupted" is not what the agent
+        // does. The target shows Stopping until the agent has killed it.
         match t.status.as_str() {
             "Pending" => {
                 store::stop_instance(ctx.db, invoke_id, &t.instance_id, "Cancelled", &now)?
             }
             "Scheduled" => {
                 store::stop_instance(ctx.db, invoke_id, &t.instance_id, "Stopped", &now)?
+            }
+            "Running" => {
+                store::cancel_pending_runs(ctx.db, invoke_id, &t.instance_id, &now)?;
+                store::stopping(ctx.db, invoke_id, &t.instance_id, &now)?;
             }
             _ => store::cancel_pending_runs(ctx.db, invoke_id, &t.instance_id, &now)?,
         }

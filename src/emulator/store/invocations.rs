@@ -222,6 +222,16 @@ pub fn get(conn: &Connection, region: &str, id: &str) -> rusqlite::Result<Option
     .map(|o| o.map(|(_, i)| i))
 }
 
+/// A task by id, whatever its region (the agent knows only the id of what it runs).
+pub fn get_any(conn: &Connection, id: &str) -> rusqlite::Result<Option<InvocationRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {INV_COLUMNS} FROM invocations i WHERE i.invoke_id = ?1"
+    ))?
+    .query_row(params![id], map_inv)
+    .optional()
+    .map(|o| o.map(|(_, i)| i))
+}
+
 pub fn exists_anywhere(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM invocations WHERE invoke_id = ?1")?
         .exists(params![id])
@@ -407,6 +417,25 @@ pub fn stop_instance(
     )?
     .execute(params![invoke_id, instance_id, status, now])?;
     cancel_pending_runs(conn, invoke_id, instance_id, now)
+}
+
+/// A target's running run is to be killed: the run and the target show `Stopping` until
+/// the agent has killed it.
+pub fn stopping(
+    conn: &Connection,
+    invoke_id: &str,
+    instance_id: &str,
+    now: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE runs SET status = 'Stopping' WHERE invoke_id = ?1 AND instance_id = ?2 AND status = 'Running'",
+    )?
+    .execute(params![invoke_id, instance_id])?;
+    conn.prepare_cached(
+        "UPDATE invocation_instances SET status = 'Stopping', update_time = ?3 WHERE invoke_id = ?1 AND instance_id = ?2",
+    )?
+    .execute(params![invoke_id, instance_id, now])?;
+    Ok(())
 }
 
 /// Runs not started yet on a target will not start: the task was stopped.

@@ -1,0 +1,731 @@
+//! The emulator's Cloud Assistant agent: it really runs the scripts of the tasks the API
+//! records, one sandbox per simulated Linux instance, and reports what happened through the
+//! same tables the API answers from. It follows the open-source agent
+//! (aliyun_assist_client, `agent/taskengine/`); where that and the API documentation differ,
+//! the module that decides says which it follows.
+//!
+//! Every tick it:
+//! 1. kills the runs StopInvocation asked to stop (their rows are `Stopping`);
+//! 2. starts the runs that are due (`runs.due_time` has come on the emulator's clock: an
+//!    invoke, a schedule's fire, or a boot), at most `max_concurrent_runs` at a time (the
+//!    rest wait, as the agent's task pool queues them), on instances that are running with
+//!    their agent online. A fire that comes while the previous run of the same task on the
+//!    same instance still goes is dropped, as the agent drops it; a schedule's fire more than
+//!    a few seconds late (the emulator was down, or the clock was advanced past it) is
+//!    dropped too, never replayed.
+//!
+//! A run ends as the process ends ([`process`]), and its result, the next run of a repeating
+//! task ([`timer`]) and the task's overall status are written in one transaction.
+//! Stopping the emulator kills what runs and records it as interrupted; a restart finds no run
+//! left `Running` (what a crash left is recorded as interrupted at start).
+
+pub mod outcome;
+pub mod process;
+pub mod sandbox;
+pub mod script;
+pub mod timer;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Notify, Semaphore, watch};
+
+use self::process::Cancel;
+use self::sandbox::{InstanceFs, Launch, Mode};
+use crate::emulator::inventory::Instance;
+use crate::emulator::server::AppState;
+use crate::emulator::service::common::fmt_time;
+use crate::emulator::service::status;
+use crate::emulator::store::invocations::{self as tasks, InvocationRow, RunRow};
+use crate::emulator::store::runs::{self, RunEnd, RunKey};
+
+/// How the agent runs.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    pub mode: Mode,
+    /// Each instance's own files: `<instances_dir>/<instance id>/`.
+    pub instances_dir: PathBuf,
+    /// Runs at the same time, all instances together.
+    pub max_concurrent_runs: usize,
+    /// How often due runs are looked for (real time).
+    pub tick: Duration,
+}
+
+impl AgentConfig {
+    pub fn new(mode: Mode, instances_dir: PathBuf) -> AgentConfig {
+        AgentConfig {
+            mode,
+            instances_dir,
+            max_concurrent_runs: 64,
+            tick: Duration::from_millis(100),
+        }
+    }
+}
+
+/// A run that is not started when the instance is not reachable within this long is
+/// Aborted (the API: "not delivered within about 1 min").
+const DELIVERY_TIMEOUT_SECS: i64 = 60;
+
+struct Inner {
+    state: Arc<AppState>,
+    config: AgentConfig,
+    running: Mutex<HashMap<RunKey, watch::Sender<Option<Cancel>>>>,
+    permits: Arc<Semaphore>,
+    stopping: AtomicBool,
+    wake: Notify,
+    idle: Notify,
+}
+
+/// The running agent.
+pub struct Agent {
+    inner: Arc<Inner>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Agent {
+    /// Records what a previous process left running as interrupted, then starts ticking.
+    pub fn start(state: Arc<AppState>, config: AgentConfig) -> Agent {
+        let inner = Arc::new(Inner {
+            permits: Arc::new(Semaphore::new(config.max_concurrent_runs.max(1))),
+            state,
+            config,
+            running: Mutex::new(HashMap::new()),
+            stopping: AtomicBool::new(false),
+            wake: Notify::new(),
+            idle: Notify::new(),
+        });
+        if let Err(e) = recover(&inner) {
+            tracing::error!(error = %e, "agent: could not record the runs a previous emulator left running");
+        }
+        let looping = inner.clone();
+        let task = tokio::spawn(async move {
+            while !looping.stopping.load(Ordering::SeqCst) {
+                let l = looping.clone();
+                match tokio::task::spawn_blocking(move || tick(&l)).await {
+                    Ok(Ok(launches)) => {
+                        for (key, task, instance, cancel, permit) in launches {
+                            let inner = looping.clone();
+                            tokio::spawn(async move {
+                                execute(&inner, &key, &task, &instance, cancel).await;
+                                drop(permit);
+                                inner.running_done(&key);
+                            });
+                        }
+                    }
+                    Ok(Err(e)) => tracing::error!(error = %e, "agent tick failed"),
+                    Err(e) => tracing::error!(error = %e, "agent tick panicked"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(looping.config.tick) => {}
+                    _ = looping.wake.notified() => {}
+                }
+            }
+        });
+        Agent {
+            inner,
+            task: Some(task),
+        }
+    }
+
+    /// Waits until nothing runs and nothing is due now (the runs an apply just invoked have
+    /// finished), or `limit` passes. Schedules in the future are not waited for.
+    pub async fn drain(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let busy = !self
+                .inner
+                .running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty();
+            let due = {
+                let inner = self.inner.clone();
+                tokio::task::spawn_blocking(move || {
+                    let now = fmt_time(inner.state.clock.now());
+                    let mut store = inner.state.store.lock().unwrap_or_else(|e| e.into_inner());
+                    runs::due(store.conn(), &now, 1).map(|r| !r.is_empty())
+                })
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or(false)
+            };
+            if (!busy && !due) || tokio::time::Instant::now() >= deadline {
+                return;
+            }
+            tokio::select! {
+                _ = self.inner.idle.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+            }
+        }
+    }
+
+    /// Stops starting runs, kills the running ones (recorded as interrupted) and waits for
+    /// their records to be written.
+    pub async fn shutdown(mut self) {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        self.inner.wake.notify_one();
+        for tx in self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            let _ = tx.send(Some(Cancel::Shutdown));
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::select! {
+                _ = self.inner.idle.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            }
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Inner {
+    fn running_done(&self, key: &RunKey) {
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+        self.idle.notify_waiters();
+    }
+
+    fn instance(&self, id: &str) -> Option<Instance> {
+        self.state
+            .inventory
+            .instances
+            .iter()
+            .find(|i| i.id == id)
+            .cloned()
+    }
+}
+
+type LaunchItem = (
+    RunKey,
+    InvocationRow,
+    Instance,
+    watch::Receiver<Option<Cancel>>,
+    tokio::sync::OwnedSemaphorePermit,
+);
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The overall status of a task follows its targets'.
+fn refresh_task(db: &rusqlite::Connection, invoke_id: &str) -> rusqlite::Result<()> {
+    let targets = tasks::instances_of(db, &[invoke_id.to_string()])?
+        .remove(invoke_id)
+        .unwrap_or_default();
+    tasks::set_status(
+        db,
+        invoke_id,
+        status::overall(targets.iter().map(|t| t.status.as_str())),
+    )
+}
+
+/// Writes how a run ended, what its target shows now and the next run of a repeating
+/// task, then the task's overall status.
+fn record_end(
+    db: &rusqlite::Connection,
+    key: &RunKey,
+    task: &InvocationRow,
+    instance_zone: &str,
+    end: &RunEnd,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let stopped = matches!(end.status.as_str(), "Terminated" | "Cancelled");
+    let target_status = match task.repeat_mode.as_str() {
+        "Period" if !stopped => match parse_time(&task.creation_time)
+            .and_then(|created| timer::next_after(&task.frequency, created, now, instance_zone))
+        {
+            Some(next) => {
+                runs::schedule_next(db, key, "Scheduled", "schedule", Some(&fmt_time(next)))?;
+                "Scheduled".to_string()
+            }
+            None => end.status.clone(),
+        },
+        "EveryReboot" if !stopped => {
+            runs::schedule_next(db, key, "Pending", "boot", None)?;
+            "Scheduled".to_string()
+        }
+        _ => end.status.clone(),
+    };
+    runs::finish(db, key, end, &target_status, &fmt_time(now))?;
+    refresh_task(db, &key.invoke_id)
+}
+
+/// What a previous process left `Running` or `Stopping` did not finish here.
+fn recover(inner: &Inner) -> rusqlite::Result<()> {
+    let now = inner.state.clock.now();
+    let mut store = inner.state.store.lock().unwrap_or_else(|e| e.into_inner());
+    let tx = store.conn().transaction()?;
+    for status in ["Running", "Stopping"] {
+        for r in runs::in_status(&tx, status)? {
+            let Some(task) = tasks::get_any(&tx, &r.invoke_id)? else {
+                continue;
+            };
+            let end = RunEnd {
+                status: if status == "Stopping" {
+                    "Terminated"
+                } else {
+                    "Error"
+                }
+                .into(),
+                error_code: if status == "Stopping" {
+                    ""
+                } else {
+                    "ExecutionInterrupted"
+                }
+                .into(),
+                error_info: if status == "Stopping" {
+                    String::new()
+                } else {
+                    "the command execution has been interrupted (the local emulator stopped while it ran)".into()
+                },
+                start_time: r.start_time.clone(),
+                finish_time: Some(fmt_time(now)),
+                ..RunEnd::default()
+            };
+            let zone = zone_of(inner, &r.instance_id);
+            record_end(&tx, &RunKey::of(&r), &task, &zone, &end, now)?;
+        }
+    }
+    tx.commit()?;
+    inner.state.counts.bump();
+    Ok(())
+}
+
+// MERGE: becomes the inventory's per-instance zone.
+fn instance_zone(_i: &Instance) -> String {
+    "UTC".into()
+}
+
+fn zone_of(inner: &Inner, instance_id: &str) -> String {
+    inner
+        .instance(instance_id)
+        .map(|i| instance_zone(&i))
+        .unwrap_or_else(|| "UTC".into())
+}
+
+/// One look at the runs: stops, then due runs claimed for launching.
+fn tick(inner: &Arc<Inner>) -> rusqlite::Result<Vec<LaunchItem>> {
+    let now = inner.state.clock.now();
+    let now_s = fmt_time(now);
+    let mut launches = Vec::new();
+    let mut store = inner.state.store.lock().unwrap_or_else(|e| e.into_inner());
+    let tx = store.conn().transaction()?;
+    let mut changed = false;
+    for r in runs::in_status(&tx, "Stopping")? {
+        let key = RunKey::of(&r);
+        let sender = inner
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        match sender {
+            Some(tx) => {
+                let _ = tx.send(Some(Cancel::Stop));
+            }
+            None => {
+                // Not running here: it never started, or a previous process ran it.
+                if let Some(task) = tasks::get_any(&tx, &r.invoke_id)? {
+                    let end = RunEnd {
+                        status: if r.start_time.is_some() {
+                            "Terminated"
+                        } else {
+                            "Cancelled"
+                        }
+                        .into(),
+                        start_time: r.start_time.clone(),
+                        stop_time: Some(now_s.clone()),
+                        ..RunEnd::default()
+                    };
+                    record_end(&tx, &key, &task, "UTC", &end, now)?;
+                    changed = true;
+                }
+            }
+        }
+    }
+    let limit = (inner.config.max_concurrent_runs * 4) as i64;
+    for r in runs::due(&tx, &now_s, limit)? {
+        if inner.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let key = RunKey::of(&r);
+        if inner
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&key)
+        {
+            continue;
+        }
+        let Some(task) = tasks::get_any(&tx, &r.invoke_id)? else {
+            continue;
+        };
+        changed |= decide(inner, &tx, &r, &key, &task, now, &mut launches)?;
+    }
+    tx.commit()?;
+    if changed {
+        inner.state.counts.bump();
+    }
+    Ok(launches)
+}
+
+/// What happens to one due run now. Returns whether anything was written.
+fn decide(
+    inner: &Arc<Inner>,
+    db: &rusqlite::Connection,
+    r: &RunRow,
+    key: &RunKey,
+    task: &InvocationRow,
+    now: DateTime<Utc>,
+    launches: &mut Vec<LaunchItem>,
+) -> rusqlite::Result<bool> {
+    let due = r.due_time.as_deref().and_then(parse_time).unwrap_or(now);
+    let late = (now - due).num_seconds();
+    let scheduled = r.trigger == "schedule";
+    let Some(instance) = inner.instance(&r.instance_id) else {
+        let end = outcome::not_started(
+            "Aborted",
+            "InstanceNotExists",
+            "the specified instance does not exists",
+            now,
+        );
+        record_end(db, key, task, "UTC", &end, now)?;
+        return Ok(true);
+    };
+    let zone = instance_zone(&instance);
+    let skip_fire = |db: &rusqlite::Connection| -> rusqlite::Result<bool> {
+        match parse_time(&task.creation_time)
+            .and_then(|c| timer::next_after(&task.frequency, c, now, &zone))
+        {
+            Some(next) => runs::defer(db, key, &fmt_time(next))?,
+            None => {
+                let end = outcome::not_started("Cancelled", "", "", now);
+                record_end(db, key, task, &zone, &end, now)?;
+            }
+        }
+        Ok(true)
+    };
+    if !instance_reachable(inner, db, &instance)? {
+        if scheduled {
+            return skip_fire(db);
+        }
+        if late > DELIVERY_TIMEOUT_SECS {
+            let (code, info) = if instance.status != "Running" {
+                ("InstanceNotRunning", "the instance is not running")
+            } else {
+                (
+                    "ClientNotRunning",
+                    "the aliyun service is not running on the instance",
+                )
+            };
+            record_end(
+                db,
+                key,
+                task,
+                &zone,
+                &outcome::not_started("Aborted", code, info, now),
+                now,
+            )?;
+            return Ok(true);
+        }
+        return Ok(false);
+    }
+    // A fire the agent would have seen long ago was missed (the emulator was down, or the
+    // clock jumped): dropped, not replayed.
+    let tolerance = (inner.config.tick.as_secs_f64() * 3.0 * inner.state.clock.scale()).max(5.0);
+    if scheduled && late as f64 > tolerance {
+        return skip_fire(db);
+    }
+    if runs::busy(db, key)? {
+        if scheduled {
+            return skip_fire(db);
+        }
+        return Ok(false);
+    }
+    let Ok(permit) = inner.permits.clone().try_acquire_owned() else {
+        return Ok(false);
+    };
+    runs::start(db, key, &fmt_time(now))?;
+    refresh_task(db, &key.invoke_id)?;
+    let (tx, rx) = watch::channel(None);
+    inner
+        .running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key.clone(), tx);
+    launches.push((key.clone(), task.clone(), instance, rx, permit));
+    Ok(true)
+}
+
+fn instance_reachable(
+    inner: &Inner,
+    _db: &rusqlite::Connection,
+    instance: &Instance,
+) -> rusqlite::Result<bool> {
+    let _ = inner;
+    Ok(instance.status == "Running" && instance.agent_online)
+}
+
+/// Runs one claimed run to its end and records it.
+async fn execute(
+    inner: &Arc<Inner>,
+    key: &RunKey,
+    task: &InvocationRow,
+    instance: &Instance,
+    cancel: watch::Receiver<Option<Cancel>>,
+) {
+    let started = inner.state.clock.now();
+    let end = match prepare(inner, key, task, instance).await {
+        Err(end) => *end,
+        Ok(cmd) => {
+            let timeout = Duration::from_secs(u64::try_from(task.timeout).unwrap_or(60).max(1));
+            let ran = process::run(cmd, timeout, cancel).await;
+            outcome::of(&ran, started, inner.state.clock.now(), task.timeout)
+        }
+    };
+    let exit_code = end.exit_code;
+    let finished = inner.state.clock.now();
+    let zone = instance_zone(instance);
+    let (i2, k2, t2) = (inner.clone(), key.clone(), task.clone());
+    let written = tokio::task::spawn_blocking(move || -> rusqlite::Result<()> {
+        let mut store = i2.state.store.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = store.conn().transaction()?;
+        record_end(&tx, &k2, &t2, &zone, &end, finished)?;
+        tx.commit()?;
+        i2.state.counts.bump();
+        Ok(())
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, run = ?key, "agent: could not record a run"),
+        Err(e) => tracing::error!(error = %e, run = ?key, "agent: recording a run panicked"),
+    }
+    power(inner, instance, exit_code);
+}
+
+/// Exit codes 193 and 194 power the instance off or reboot it after the task, as the agent
+/// does (`host/processor_unix.go: SideEffect`): the result is reported first, with the exit
+/// code as it is.
+fn power(_inner: &Arc<Inner>, _instance: &Instance, _exit_code: Option<i64>) {}
+
+/// Everything before the process starts: the instance's files, the user, the working
+/// directory, the script file. An error is the run's end (nothing ran).
+async fn prepare(
+    inner: &Arc<Inner>,
+    key: &RunKey,
+    task: &InvocationRow,
+    instance: &Instance,
+) -> Result<std::process::Command, Box<RunEnd>> {
+    let now = inner.state.clock.now();
+    let fail = move |status: &str, code: &str, info: String| {
+        Box::new(outcome::not_started(status, code, info, now))
+    };
+    if instance.os != crate::domain::command_type::Os::Linux {
+        return Err(fail(
+            "Error",
+            "ExecutionException",
+            format!(
+                "the local emulator cannot run scripts on {} instances: it has no Windows runtime, so nothing was run",
+                instance.os_type
+            ),
+        ));
+    }
+    let mode = inner.config.mode.clone();
+    if let Mode::Unavailable(why) = &mode {
+        return Err(fail(
+            "Error",
+            "ExecutionException",
+            format!("the local emulator cannot run scripts here: {why}"),
+        ));
+    }
+    let builtins = script::Builtins {
+        region_id: task.region_id.clone(),
+        account_id: inner.state.inventory.account_id.clone(),
+        instance_id: instance.id.clone(),
+        instance_name: instance.name.clone(),
+        invoke_id: key.invoke_id.clone(),
+        command_id: task.command_id.clone(),
+    };
+    let prepared = script::prepare(
+        &script::TaskScript {
+            command_type: &task.command_type,
+            command_name: &task.command_name,
+            content_base64: &task.command_content,
+            enable_parameter: task.enable_parameter,
+            parameters: &task.parameters,
+            launcher: &task.launcher,
+        },
+        &builtins,
+    )
+    .map_err(|e| {
+        let status = if e.info.contains("Windows") {
+            "Error"
+        } else {
+            "Invalid"
+        };
+        fail(status, e.code, e.info)
+    })?;
+    let fs = InstanceFs::new(&inner.config.instances_dir, &instance.id);
+    let user = if task.username.is_empty() {
+        "root".to_string()
+    } else {
+        task.username.clone()
+    };
+    let working_dir = task.working_dir.clone();
+    let hostname = if instance.host_name.is_empty() {
+        instance.name.clone()
+    } else {
+        instance.host_name.clone()
+    };
+    tokio::task::spawn_blocking(move || {
+        let sandboxed = matches!(mode, Mode::Bwrap(_));
+        if sandboxed {
+            fs.ensure().map_err(|e| {
+                fail(
+                    "Error",
+                    "ExecutionException",
+                    format!("the instance's files could not be made: {e}"),
+                )
+            })?;
+        }
+        let found = if sandboxed {
+            fs.user(&user)
+        } else {
+            sandbox::lookup_user(std::path::Path::new("/etc/passwd"), &user)
+        };
+        let Some((uid, gid, home)) = found else {
+            return Err(fail(
+                "Invalid",
+                "AccountNotExists",
+                format!("{} (UserInvalid_{user})", outcome::ACCOUNT_NOT_EXISTS),
+            ));
+        };
+        let cwd = if working_dir.is_empty() {
+            home.clone()
+        } else {
+            working_dir
+        };
+        let cwd_exists = if sandboxed {
+            fs.host_path(&cwd)
+                .unwrap_or_else(|| PathBuf::from(&cwd))
+                .is_dir()
+        } else {
+            std::path::Path::new(&cwd).is_dir()
+        };
+        if !cwd_exists {
+            return Err(fail(
+                "Invalid",
+                "DirectoryNotExists",
+                format!(
+                    "{} (WorkingDirectoryNotExist: {cwd} does not exist)",
+                    outcome::DIRECTORY_NOT_EXISTS
+                ),
+            ));
+        }
+        let (host_file, inside_file) = if sandboxed {
+            let inside = format!("{}/{}", sandbox::SCRIPT_DIR, prepared.file_name);
+            let host = fs.host_path(&inside).expect("the script dir is the instance's");
+            (host, inside)
+        } else {
+            let dir = fs.root.join("scripts");
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                fail("Error", "ExecutionException", format!("saving the script failed: {e}"))
+            })?;
+            let host = dir.join(&prepared.file_name);
+            let shown = host.display().to_string();
+            (host, shown)
+        };
+        write_script(&host_file, &prepared.content).map_err(|e| {
+            fail(
+                "Error",
+                "ExecutionException",
+                format!("ScriptFileExisted or unwritable: saving the script to {inside_file} failed: {e}"),
+            )
+        })?;
+        let argv: Vec<String> = prepared
+            .argv
+            .iter()
+            .map(|a| a.replace(script::FILE, &inside_file))
+            .collect();
+        let launch = Launch {
+            argv,
+            cwd,
+            uid,
+            gid,
+            user: user.clone(),
+            home,
+            hostname,
+        };
+        let mut cmd = sandbox::command(&mode, &fs, &launch);
+        if !sandboxed {
+            use std::os::unix::process::CommandExt;
+            // Only root can run as another user on the host.
+            let me = unsafe_free_uid();
+            if me == 0 {
+                cmd.uid(uid).gid(gid);
+            } else if me != uid {
+                return Err(fail(
+                    "Invalid",
+                    "AccountNotExists",
+                    format!(
+                        "the unsandboxed emulator runs as uid {me} and cannot run a script as {user}"
+                    ),
+                ));
+            }
+        }
+        Ok(cmd)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(Box::new(outcome::not_started(
+            "Error",
+            "ExecutionException",
+            format!("preparing the run failed: {e}"),
+            now,
+        )))
+    })
+}
+
+/// The emulator's own uid, from /proc (no libc call needed).
+fn unsafe_free_uid() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|u| u.parse().ok())
+        })
+        .unwrap_or(u32::MAX)
+}
+
+fn write_script(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, content)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+}

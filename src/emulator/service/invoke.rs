@@ -22,6 +22,7 @@ use crate::domain::schedule::{Frequency, Zone};
 use crate::emulator::errors::{ApiError, Code};
 use crate::emulator::inventory::Instance;
 use crate::emulator::store::commands::{self as command_store, CommandRow};
+use crate::emulator::store::instances as instance_state;
 use crate::emulator::store::invocations::{
     self as store, InstanceResultRow, InvocationRow, RunRow,
 };
@@ -248,13 +249,14 @@ impl<'a> Execution<'a> {
             termination_mode,
             oss_output_delivery,
         };
-        exec.check_targets(ty, content, enable_parameter)?;
+        exec.check_targets(ctx, ty, content, enable_parameter)?;
         Ok(exec)
     }
 
     /// Every target must suit the task; one unsuitable target fails the whole call.
     fn check_targets(
         &self,
+        ctx: &Ctx<'_>,
         ty: CommandType,
         content: &str,
         enable_parameter: bool,
@@ -286,8 +288,11 @@ impl<'a> Execution<'a> {
                     ty.os()
                 ));
             }
-            if t.status != "Running" {
-                return unsuitable(format!("it is {} (InstanceNotRunning)", t.status));
+            // The status as it is now: an instance stopped through StopInstance (or by a
+            // script's power-off) is refused exactly like one stopped in the inventory.
+            let status = instance_state::current(ctx.db, t)?.status;
+            if status != instance_state::RUNNING {
+                return unsuitable(format!("it is {status} (InstanceNotRunning)"));
             }
             if !t.agent_online {
                 return unsuitable(

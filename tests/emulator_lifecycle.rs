@@ -361,3 +361,40 @@ fn official_python_sdk_stops_starts_and_reboots_with_v3_and_v2_signatures() {
         "{stdout}"
     );
 }
+
+/// Cron without a zone of its own runs in each target's inventory `timeZone`: web-1 keeps
+/// the cn-* default (Asia/Shanghai, UTC+8), api-1 is on Europe/Berlin (UTC+1 or +2).
+#[tokio::test]
+async fn a_zoneless_cron_first_fires_at_each_targets_wall_clock_time() {
+    const API1: &str = "i-bp1api0000000000001";
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("emulator.db");
+    let file = state.clone();
+    let (_emu, api) = start(move |c| c.state = StateLocation::File(file)).await;
+    let cmd = command(&api).await;
+    let body = api
+        .r(
+            "InvokeCommand",
+            &[
+                ("CommandId", &cmd),
+                ("InstanceId.1", WEB1),
+                ("InstanceId.2", API1),
+                ("Frequency", "0 0 2 ? * *"),
+            ],
+        )
+        .await
+        .ok();
+    let task = body["InvokeId"].as_str().unwrap();
+    let mut store = Store::open(&StateLocation::File(state)).unwrap();
+    let mut due = |instance: &str| {
+        let runs = invocations::runs_of(store.conn(), task, Some(instance)).unwrap();
+        runs[0].due_time.clone().unwrap()
+    };
+    let web = due(WEB1);
+    assert!(web.ends_with("T18:00:00Z"), "02:00 in Shanghai: {web}");
+    let berlin = due(API1);
+    assert!(
+        berlin.ends_with("T00:00:00Z") || berlin.ends_with("T01:00:00Z"),
+        "02:00 in Berlin: {berlin}"
+    );
+}

@@ -56,6 +56,7 @@ use serde::Deserialize;
 
 use crate::domain::agent_version::AgentVersion;
 use crate::domain::command_type::Os;
+use crate::domain::schedule::Zone;
 
 /// The default world, shipped in the binary.
 pub const DEFAULT_INVENTORY_YAML: &str = include_str!("default_inventory.yaml");
@@ -170,6 +171,12 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// [`Instance::time_zone`] for schedule computations.
+    pub fn zone(&self) -> Zone {
+        // Validated as an IANA name when the inventory was loaded.
+        Zone::parse(&self.time_zone).unwrap_or(Zone::Utc)
+    }
+
     pub fn has_tags(&self, wanted: &[(String, Option<String>)]) -> bool {
         wanted.iter().all(|(k, v)| match (self.tags.get(k), v) {
             (Some(_), None) => true,

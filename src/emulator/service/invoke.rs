@@ -686,7 +686,6 @@ fn create_task(
         status: target_status.to_string(),
     };
     store::insert(ctx.db, &task)?;
-    let due = next_fire(exec.frequency.as_ref(), ctx);
     for (position, t) in exec.targets.iter().enumerate() {
         insert_target(
             ctx,
@@ -694,7 +693,7 @@ fn create_task(
             &t.id,
             position as i64,
             exec.repeat_mode,
-            due.clone(),
+            next_fire_on(exec.frequency.as_ref(), ctx, t),
         )?;
     }
     tags::set(ctx.db, "invocation", &invoke_id, task_tags)?;
@@ -748,7 +747,23 @@ pub fn insert_target(
     Ok(())
 }
 
-/// Cron without its own zone runs in the instance's zone; the inventory has none, so UTC.
+/// The first fire time of a Period task on one target. Cron without its own zone runs in
+/// the target's zone (the inventory's `timeZone`), the zone the agent computes the later
+/// fires in.
+pub fn next_fire_on(
+    frequency: Option<&Frequency>,
+    ctx: &Ctx<'_>,
+    target: &Instance,
+) -> Option<String> {
+    frequency.and_then(|f| {
+        f.next_fires(ctx.now.with_timezone(&Utc), 1, &target.zone())
+            .first()
+            .map(|t| common::fmt_time(*t))
+    })
+}
+
+/// The first fire time with zone-less cron in UTC: ModifyInvocationAttribute still gives
+/// every target of a task one due time this way (`store::invocations::reschedule`).
 pub fn next_fire(frequency: Option<&Frequency>, ctx: &Ctx<'_>) -> Option<String> {
     frequency.and_then(|f| {
         f.next_fires(ctx.now.with_timezone(&Utc), 1, &Zone::Utc)

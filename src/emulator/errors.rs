@@ -21,6 +21,12 @@
 //! - `RepeatMode=DryRun` passes validation and answers 400 `DryRunOperation`, the ECS-wide
 //!   convention for a dry run; the service's own DryRun answer is unconfirmed.
 //! - The x-acs-content-sha256 header not matching the body is `SignatureDoesNotMatch`.
+//! - StopInstance / StartInstance / RebootInstance (ECS itself, not Cloud Assistant): the
+//!   ECS API docs of the three operations list 403 `IncorrectInstanceStatus` ("The current
+//!   status of the resource does not support this operation.") and RebootInstance's 404
+//!   `InvalidInstanceId.NotFound` ("The specified InstanceId does not exist."); their DryRun
+//!   answers `DryRunOperation`, which ECS docs list as 400 "Request validation has been passed
+//!   with DryRun flag set.".
 
 use std::fmt;
 
@@ -142,6 +148,9 @@ error_codes! {
     InvalidResourceGroupNotFound = (404, "InvalidResourceGroup.NotFound");
     InvalidResourceIdNotFound = (404, "InvalidResourceId.NotFound");
     InvalidResourceTypeNotFound = (404, "InvalidResourceType.NotFound");
+
+    // Operation errors (ECS instance lifecycle).
+    IncorrectInstanceStatus = (403, "IncorrectInstanceStatus");
 }
 
 /// An error answered to the client: a code (which fixes the status) and an English message.

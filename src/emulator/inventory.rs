@@ -15,7 +15,8 @@
 //!     osName: Alibaba Cloud Linux 3           # OSName
 //!     region: cn-hangzhou
 //!     zone: cn-hangzhou-h
-//!     status: Running                         # Pending | Running | Starting | Stopping | Stopped
+//!     status: Running                         # at start: Pending | Running | Starting | Stopping | Stopped
+//!     timeZone: Asia/Shanghai                 # IANA name; default below
 //!     agentVersion: 2.2.3.857                 # Cloud Assistant agent version
 //!     agentOnline: true                       # heartbeat within the last 2 minutes
 //!     resourceGroupId: rg-acfmdefault00001
@@ -33,9 +34,20 @@
 //!     activationId: ...                       # default derived from the id
 //!     registrationTime: 2024-01-01T00:00:00Z
 //!     region: cn-hangzhou
+//!     timeZone: Europe/Berlin                 # IANA name; default below
 //!     resourceGroupId: rg-acfmdefault00001
 //!     tags: { env: prod }
 //! ```
+//!
+//! `status` is where an instance starts: StopInstance, StartInstance and RebootInstance (and
+//! the agent's power-off and reboot exit codes) change it in the store, and
+//! `store::instances::current` answers what it is now.
+//!
+//! `timeZone` is the zone of the instance's clock: the agent runs cron schedules that carry
+//! no zone of their own in it, as the real agent uses the operating system's zone. ECS
+//! reports no such field in DescribeInstances, so it only shows in when those runs fire. The
+//! default is `Asia/Shanghai` in regions whose id starts with `cn-` (the zone of Alibaba
+//! Cloud's public images there) and `UTC` elsewhere.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,6 +56,7 @@ use serde::Deserialize;
 
 use crate::domain::agent_version::AgentVersion;
 use crate::domain::command_type::Os;
+use crate::domain::schedule::Zone;
 
 /// The default world, shipped in the binary.
 pub const DEFAULT_INVENTORY_YAML: &str = include_str!("default_inventory.yaml");
@@ -98,6 +111,7 @@ struct RawInstance {
     agent_version: Option<String>,
     agent_online: Option<bool>,
     resource_group_id: Option<String>,
+    time_zone: Option<String>,
     #[serde(default)]
     tags: BTreeMap<String, String>,
 }
@@ -119,6 +133,7 @@ struct RawManaged {
     registration_time: Option<String>,
     region: Option<String>,
     resource_group_id: Option<String>,
+    time_zone: Option<String>,
     #[serde(default)]
     tags: BTreeMap<String, String>,
 }
@@ -136,8 +151,13 @@ pub struct Instance {
     pub os_name: String,
     pub region: String,
     pub zone: String,
-    /// `Running`, `Stopped`, ...; managed instances are `Running`.
-    pub status: String,
+    /// The status the instance starts with (`Running`, `Stopped`, ...; managed instances are
+    /// `Running`). What it is now is `store::instances::current`: StopInstance and friends
+    /// change it, so never decide anything on this field alone.
+    pub initial_status: String,
+    /// IANA name of the instance's clock, e.g. `Asia/Shanghai`: the zone of cron schedules
+    /// without one of their own.
+    pub time_zone: String,
     pub agent_version: AgentVersion,
     /// Heartbeat in the last 2 minutes (managed: `Connected`).
     pub agent_online: bool,
@@ -151,9 +171,10 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// Running with a live agent: the service delivers commands only to such targets.
-    pub fn reachable(&self) -> bool {
-        self.status == "Running" && self.agent_online
+    /// [`Instance::time_zone`] for schedule computations.
+    pub fn zone(&self) -> Zone {
+        // Validated as an IANA name when the inventory was loaded.
+        Zone::parse(&self.time_zone).unwrap_or(Zone::Utc)
     }
 
     pub fn has_tags(&self, wanted: &[(String, Option<String>)]) -> bool {
@@ -217,7 +238,8 @@ impl Inventory {
                 os_type: i.os.clone(),
                 os_name: i.os_name.unwrap_or_default(),
                 zone: i.zone.unwrap_or_else(|| format!("{region}-a")),
-                status: i.status.unwrap_or_else(|| "Running".into()),
+                initial_status: parse_status(&i.id, i.status)?,
+                time_zone: parse_zone(&i.id, i.time_zone, &region)?,
                 agent_version: parse_agent(&i.id, i.agent_version.as_deref(), os)?,
                 agent_online: i.agent_online.unwrap_or(true),
                 resource_group_id: i.resource_group_id.unwrap_or_else(|| default_rg.clone()),
@@ -250,7 +272,8 @@ impl Inventory {
                 os_type: m.os.clone(),
                 os_name: m.os_version.unwrap_or_default(),
                 zone: String::new(),
-                status: "Running".into(),
+                initial_status: "Running".into(),
+                time_zone: parse_zone(&m.id, m.time_zone, &region)?,
                 agent_version: parse_agent(&m.id, m.agent_version.as_deref(), os)?,
                 agent_online: m.connected.unwrap_or(true),
                 resource_group_id: m.resource_group_id.unwrap_or_else(|| default_rg.clone()),
@@ -313,6 +336,37 @@ fn parse_os(id: &str, os: &str) -> Result<Os, InventoryError> {
     })
 }
 
+/// The statuses DescribeInstances knows; anything else would be answered verbatim and
+/// break clients that match on them.
+const STATUSES: &[&str] = &["Pending", "Running", "Starting", "Stopping", "Stopped"];
+
+fn parse_status(id: &str, status: Option<String>) -> Result<String, InventoryError> {
+    match status {
+        None => Ok("Running".into()),
+        Some(s) if STATUSES.contains(&s.as_str()) => Ok(s),
+        Some(s) => Err(InventoryError::Invalid(format!(
+            "instance {id}: status {s:?} is not one of {}",
+            STATUSES.join(", ")
+        ))),
+    }
+}
+
+/// An IANA zone name, canonical as chrono-tz spells it; the default follows the region.
+fn parse_zone(id: &str, zone: Option<String>, region: &str) -> Result<String, InventoryError> {
+    match zone {
+        None if region.starts_with("cn-") => Ok("Asia/Shanghai".into()),
+        None => Ok("UTC".into()),
+        Some(z) => z
+            .parse::<chrono_tz::Tz>()
+            .map(|tz| tz.name().to_string())
+            .map_err(|_| {
+                InventoryError::Invalid(format!(
+                    "instance {id}: timeZone {z:?} is not an IANA time zone name (e.g. Asia/Shanghai, Europe/Berlin, UTC)"
+                ))
+            }),
+    }
+}
+
 fn parse_agent(id: &str, v: Option<&str>, os: Os) -> Result<AgentVersion, InventoryError> {
     match v {
         Some(v) => v
@@ -338,13 +392,50 @@ mod tests {
         assert_eq!(ecs.len(), 8);
         assert_eq!(managed.len(), 2);
         assert_eq!(ecs.iter().filter(|i| i.os == Os::Windows).count(), 2);
-        assert!(ecs.iter().any(|i| i.status == "Stopped"));
+        assert!(ecs.iter().any(|i| i.initial_status == "Stopped"));
         assert!(ecs.iter().any(|i| !i.agent_online));
         assert!(
             ecs.iter()
                 .any(|i| i.agent_version < AgentVersion::schedule_minimum(i.os))
         );
         assert_eq!(inv.regions[0], "cn-hangzhou");
+        let zone = |id: &str| {
+            inv.instances
+                .iter()
+                .find(|i| i.id == id)
+                .map(|i| i.time_zone.clone())
+        };
+        assert_eq!(
+            zone("i-bp1web0000000000001").as_deref(),
+            Some("Asia/Shanghai")
+        );
+        assert_eq!(
+            zone("i-bp1api0000000000001").as_deref(),
+            Some("Europe/Berlin")
+        );
+        assert_eq!(
+            zone("mi-hz0100000000000001").as_deref(),
+            Some("Asia/Shanghai")
+        );
+    }
+
+    #[test]
+    fn time_zones_default_by_region_and_must_be_iana_names() {
+        let inv = Inventory::from_yaml(
+            "regions: [cn-beijing, ap-southeast-1]\ninstances:\n  - id: i-a\n    os: linux\n  - id: i-b\n    os: linux\n    region: ap-southeast-1\nmanagedInstances:\n  - id: mi-c\n    os: linux\n    region: ap-southeast-1\n    timeZone: America/New_York\n",
+        )
+        .unwrap();
+        let zones: Vec<&str> = inv.instances.iter().map(|i| i.time_zone.as_str()).collect();
+        assert_eq!(zones, ["Asia/Shanghai", "UTC", "America/New_York"]);
+        let e = Inventory::from_yaml(
+            "instances:\n  - id: i-a\n    os: linux\n    timeZone: GMT+8:00\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("IANA"), "{e}");
+        let e =
+            Inventory::from_yaml("instances:\n  - id: i-a\n    os: linux\n    status: Asleep\n")
+                .unwrap_err();
+        assert!(e.to_string().contains("Asleep"), "{e}");
     }
 
     #[test]

@@ -40,6 +40,7 @@ use crate::emulator::inventory::Instance;
 use crate::emulator::server::AppState;
 use crate::emulator::service::common::fmt_time;
 use crate::emulator::service::status;
+use crate::emulator::store::instances;
 use crate::emulator::store::invocations::{self as tasks, InvocationRow, RunRow};
 use crate::emulator::store::runs::{self, RunEnd, RunKey};
 
@@ -315,9 +316,9 @@ fn recover(inner: &Inner) -> rusqlite::Result<()> {
     Ok(())
 }
 
-// MERGE: becomes the inventory's per-instance zone.
-fn instance_zone(_i: &Instance) -> String {
-    "UTC".into()
+/// Cron without its own zone runs in the instance's zone.
+fn instance_zone(i: &Instance) -> String {
+    i.time_zone.clone()
 }
 
 fn zone_of(inner: &Inner, instance_id: &str) -> String {
@@ -365,6 +366,21 @@ fn tick(inner: &Arc<Inner>) -> rusqlite::Result<Vec<LaunchItem>> {
                     changed = true;
                 }
             }
+        }
+    }
+    // A script on an instance that stopped (StopInstance) dies with it.
+    let running: Vec<(RunKey, watch::Sender<Option<Cancel>>)> = inner
+        .running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (key, sender) in running {
+        if let Some(instance) = inner.instance(&key.instance_id)
+            && !instances::reachable(&tx, &instance)?
+        {
+            let _ = sender.send(Some(Cancel::Shutdown));
         }
     }
     let limit = (inner.config.max_concurrent_runs * 4) as i64;
@@ -429,12 +445,12 @@ fn decide(
         }
         Ok(true)
     };
-    if !instance_reachable(inner, db, &instance)? {
+    if !instances::reachable(db, &instance)? {
         if scheduled {
             return skip_fire(db);
         }
         if late > DELIVERY_TIMEOUT_SECS {
-            let (code, info) = if instance.status != "Running" {
+            let (code, info) = if instances::current(db, &instance)?.status != "Running" {
                 ("InstanceNotRunning", "the instance is not running")
             } else {
                 (
@@ -481,15 +497,6 @@ fn decide(
     Ok(true)
 }
 
-fn instance_reachable(
-    inner: &Inner,
-    _db: &rusqlite::Connection,
-    instance: &Instance,
-) -> rusqlite::Result<bool> {
-    let _ = inner;
-    Ok(instance.status == "Running" && instance.agent_online)
-}
-
 /// Runs one claimed run to its end and records it.
 async fn execute(
     inner: &Arc<Inner>,
@@ -525,13 +532,40 @@ async fn execute(
         Ok(Err(e)) => tracing::error!(error = %e, run = ?key, "agent: could not record a run"),
         Err(e) => tracing::error!(error = %e, run = ?key, "agent: recording a run panicked"),
     }
-    power(inner, instance, exit_code);
+    if let Some(code) = exit_code
+        && (code == POWER_OFF || code == REBOOT)
+    {
+        let (i2, id) = (inner.clone(), instance.id.clone());
+        let done = tokio::task::spawn_blocking(move || power(&i2, &id, code)).await;
+        if let Ok(Err(e)) = done {
+            tracing::error!(error = %e, instance = %instance.id, "agent: exit code {code} could not change the instance");
+        }
+    }
 }
 
-/// Exit codes 193 and 194 power the instance off or reboot it after the task, as the agent
-/// does (`host/processor_unix.go: SideEffect`): the result is reported first, with the exit
-/// code as it is.
-fn power(_inner: &Arc<Inner>, _instance: &Instance, _exit_code: Option<i64>) {}
+/// Exit codes that power the instance off or reboot it after the task (Linux; Windows
+/// uses 3009 and 3010, and the emulator runs no Windows scripts).
+const POWER_OFF: i64 = 193;
+const REBOOT: i64 = 194;
+
+/// Powers the instance off or reboots it after a run that exited 193 or 194, as the agent
+/// does (`host/processor_unix.go: SideEffect`, `shutdown -h now` / `shutdown -r now`): the
+/// run's result is reported first, with its exit code as it is. A reboot releases the runs
+/// waiting for a boot, as RebootInstance does.
+fn power(inner: &Inner, instance_id: &str, code: i64) -> rusqlite::Result<()> {
+    let now = fmt_time(inner.state.clock.now());
+    let mut store = inner.state.store.lock().unwrap_or_else(|e| e.into_inner());
+    let tx = store.conn().transaction()?;
+    if code == POWER_OFF {
+        instances::power_off(&tx, instance_id, &now)?;
+    } else {
+        instances::reboot(&tx, instance_id, &now)?;
+    }
+    tx.commit()?;
+    inner.state.counts.bump();
+    inner.wake.notify_one();
+    Ok(())
+}
 
 /// Everything before the process starts: the instance's files, the user, the working
 /// directory, the script file. An error is the run's end (nothing ran).

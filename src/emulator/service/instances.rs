@@ -1,5 +1,6 @@
 //! DescribeInstances, DescribeManagedInstances, DescribeCloudAssistantStatus: views of the
-//! inventory, with activity counted from the store.
+//! inventory, with each instance's current power state (`store::instances::current`) and
+//! its activity counted from the store.
 
 use serde_json::{Value, json};
 
@@ -9,7 +10,7 @@ use crate::domain::command_type::Os;
 use crate::domain::limits;
 use crate::emulator::errors::{ApiError, Code};
 use crate::emulator::inventory::Instance;
-use crate::emulator::store::{glob_pattern, invocations};
+use crate::emulator::store::{glob_pattern, instances as state, invocations};
 use crate::emulator::wire::Params;
 
 const INSTANCE_PAGING: PagingRules = PagingRules {
@@ -68,27 +69,32 @@ pub fn describe_instances(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fie
     let name = p.get("InstanceName");
     let status = p.get("Status");
     let paging = common::paging(p, &INSTANCE_PAGING)?;
-    let matching: Vec<&Instance> = ctx
+    let mut matching: Vec<(&Instance, String)> = Vec::new();
+    for i in ctx
         .inventory
         .in_region(region)
         .filter(|i| !i.managed)
         .filter(|i| ids.as_ref().is_none_or(|ids| ids.contains(&i.id)))
         .filter(|i| name.is_none_or(|n| wildcard(n, &i.name)))
-        .filter(|i| status.is_none_or(|s| s == i.status))
         .filter(|i| i.has_tags(&tag_filter))
-        .collect();
+    {
+        let now = state::current(ctx.db, i)?.status;
+        if status.is_none_or(|s| s == now) {
+            matching.push((i, now));
+        }
+    }
     let page = common::page_in_memory(&matching, &paging);
     let items: Vec<Value> = page
         .items
         .iter()
-        .map(|i| {
+        .map(|(i, status)| {
             json!({
                 "InstanceId": i.id,
                 "InstanceName": i.name,
                 "HostName": i.host_name,
                 "OSType": i.os.as_str(),
                 "OSName": i.os_name,
-                "Status": i.status,
+                "Status": status,
                 "RegionId": i.region,
                 "ZoneId": i.zone,
                 "ResourceGroupId": i.resource_group_id,
@@ -117,7 +123,8 @@ pub fn describe_managed(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Field
     let os_type = p.get("OsType");
     let tag_filter = common::tag_filter(p)?;
     let paging = common::paging(p, &PAGING_50)?;
-    let matching: Vec<&Instance> = ctx
+    let mut matching: Vec<(&Instance, bool)> = Vec::new();
+    for i in ctx
         .inventory
         .in_region(region)
         .filter(|i| i.managed)
@@ -130,16 +137,22 @@ pub fn describe_managed(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Field
         .filter(|i| p.get("ActivationId").is_none_or(|a| a == i.activation_id))
         .filter(|i| p.get("MachineId").is_none_or(|m| m == i.machine_id))
         .filter(|i| os_type.is_none_or(|o| o.eq_ignore_ascii_case(&i.os_type)))
-        .filter(|i| connected.is_none_or(|c| c == i.agent_online))
         .filter(|i| {
             p.get("ResourceGroupId")
                 .is_none_or(|r| r == i.resource_group_id)
         })
         .filter(|i| i.has_tags(&tag_filter))
-        .collect();
+    {
+        // A managed server powered off by a script (exit code 193) has no agent to answer:
+        // it shows as disconnected until it runs again.
+        let live = state::reachable(ctx.db, i)?;
+        if connected.is_none_or(|c| c == live) {
+            matching.push((i, live));
+        }
+    }
     let page = common::page_in_memory(&matching, &paging);
     let mut items = Vec::new();
-    for i in &page.items {
+    for (i, live) in &page.items {
         let act = invocations::activity(ctx.db, &i.id)?;
         items.push(json!({
             "InstanceId": i.id,
@@ -149,7 +162,7 @@ pub fn describe_managed(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Field
             "OsType": i.os_type,
             "OsVersion": i.os_name,
             "AgentVersion": i.agent_version.to_string(),
-            "Connected": i.agent_online,
+            "Connected": live,
             "InternetIp": i.internet_ip,
             "IntranetIp": i.intranet_ip,
             "ActivationId": i.activation_id,
@@ -200,7 +213,9 @@ pub fn describe_status(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields
     let mut items = Vec::new();
     for i in &page.items {
         let act = invocations::activity(ctx.db, &i.id)?;
-        let live = i.reachable();
+        // No heartbeat and no version while the instance is not Running, however it got
+        // there (inventory, StopInstance, a script's power-off).
+        let live = state::reachable(ctx.db, i)?;
         let mut m = serde_json::Map::new();
         m.insert("InstanceId".into(), json!(i.id));
         m.insert("OSType".into(), json!(os_label(i)));

@@ -546,7 +546,7 @@ fn added_targets<'a>(
                 format!("The specified instance {id:?} does not exist in {region}."),
             )
         })?;
-        if i.os != ty.os() || !i.reachable() {
+        if i.os != ty.os() || !crate::emulator::store::instances::reachable(ctx.db, i)? {
             return Err(ApiError::new(
                 Code::InvalidInstanceNotMatch,
                 format!(

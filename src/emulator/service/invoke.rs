@@ -22,6 +22,7 @@ use crate::domain::schedule::{Frequency, Zone};
 use crate::emulator::errors::{ApiError, Code};
 use crate::emulator::inventory::Instance;
 use crate::emulator::store::commands::{self as command_store, CommandRow};
+use crate::emulator::store::instances as instance_state;
 use crate::emulator::store::invocations::{
     self as store, InstanceResultRow, InvocationRow, RunRow,
 };
@@ -248,13 +249,14 @@ impl<'a> Execution<'a> {
             termination_mode,
             oss_output_delivery,
         };
-        exec.check_targets(ty, content, enable_parameter)?;
+        exec.check_targets(ctx, ty, content, enable_parameter)?;
         Ok(exec)
     }
 
     /// Every target must suit the task; one unsuitable target fails the whole call.
     fn check_targets(
         &self,
+        ctx: &Ctx<'_>,
         ty: CommandType,
         content: &str,
         enable_parameter: bool,
@@ -286,8 +288,11 @@ impl<'a> Execution<'a> {
                     ty.os()
                 ));
             }
-            if t.status != "Running" {
-                return unsuitable(format!("it is {} (InstanceNotRunning)", t.status));
+            // The status as it is now: an instance stopped through StopInstance (or by a
+            // script's power-off) is refused exactly like one stopped in the inventory.
+            let status = instance_state::current(ctx.db, t)?.status;
+            if status != instance_state::RUNNING {
+                return unsuitable(format!("it is {status} (InstanceNotRunning)"));
             }
             if !t.agent_online {
                 return unsuitable(
@@ -681,7 +686,6 @@ fn create_task(
         status: target_status.to_string(),
     };
     store::insert(ctx.db, &task)?;
-    let due = next_fire(exec.frequency.as_ref(), ctx);
     for (position, t) in exec.targets.iter().enumerate() {
         insert_target(
             ctx,
@@ -689,7 +693,7 @@ fn create_task(
             &t.id,
             position as i64,
             exec.repeat_mode,
-            due.clone(),
+            next_fire_on(exec.frequency.as_ref(), ctx, t),
         )?;
     }
     tags::set(ctx.db, "invocation", &invoke_id, task_tags)?;
@@ -743,7 +747,23 @@ pub fn insert_target(
     Ok(())
 }
 
-/// Cron without its own zone runs in the instance's zone; the inventory has none, so UTC.
+/// The first fire time of a Period task on one target. Cron without its own zone runs in
+/// the target's zone (the inventory's `timeZone`), the zone the agent computes the later
+/// fires in.
+pub fn next_fire_on(
+    frequency: Option<&Frequency>,
+    ctx: &Ctx<'_>,
+    target: &Instance,
+) -> Option<String> {
+    frequency.and_then(|f| {
+        f.next_fires(ctx.now.with_timezone(&Utc), 1, &target.zone())
+            .first()
+            .map(|t| common::fmt_time(*t))
+    })
+}
+
+/// The first fire time with zone-less cron in UTC: ModifyInvocationAttribute still gives
+/// every target of a task one due time this way (`store::invocations::reschedule`).
 pub fn next_fire(frequency: Option<&Frequency>, ctx: &Ctx<'_>) -> Option<String> {
     frequency.and_then(|f| {
         f.next_fires(ctx.now.with_timezone(&Utc), 1, &Zone::Utc)

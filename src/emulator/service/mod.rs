@@ -7,6 +7,7 @@ pub mod common;
 pub mod instances;
 pub mod invocations;
 pub mod invoke;
+pub mod lifecycle;
 pub mod quota;
 pub mod regions;
 pub mod status;
@@ -88,6 +89,9 @@ pub const ACTIONS: &[&str] = &[
     "ListTagResources",
     "DescribeAccountAttributes",
     "DescribeRegions",
+    "StopInstance",
+    "StartInstance",
+    "RebootInstance",
 ];
 
 /// Operations that honour `ClientToken`.
@@ -106,6 +110,10 @@ pub fn is_known(action: &str) -> bool {
 pub fn dispatch(action: &str, p: &Params, ctx: &Ctx<'_>) -> Result<Fields, ApiError> {
     if action == "DescribeRegions" {
         return regions::describe(p, ctx);
+    }
+    // The instance operations take no RegionId (the region is the endpoint's).
+    if lifecycle::ACTIONS.contains(&action) {
+        return lifecycle::run(action, p, ctx);
     }
     let region = common::region(p, ctx.inventory)?;
     let token = if IDEMPOTENT.contains(&action) {

@@ -438,6 +438,22 @@ pub fn stopping(
     Ok(())
 }
 
+/// The instance booted: its runs waiting for a boot (NextRebootOnly, and the next run of an
+/// EveryReboot task, which the agent inserts after each run) become due at `now`, so the
+/// agent picks them up like any due run. Only runs still waiting are touched: a run released
+/// by an earlier boot keeps its due time, and cancelled or finished runs stay as they are.
+/// Returns how many runs were released.
+pub fn release_boot_runs(
+    conn: &Connection,
+    instance_id: &str,
+    now: &str,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE runs SET due_time = ?2 WHERE instance_id = ?1 AND trigger = 'boot' AND status = 'Pending' AND due_time IS NULL",
+    )?
+    .execute(params![instance_id, now])
+}
+
 /// Runs not started yet on a target will not start: the task was stopped.
 pub fn cancel_pending_runs(
     conn: &Connection,

@@ -3,6 +3,7 @@
 //! acknowledged is lost on `kill -9`.
 
 pub mod commands;
+pub mod instances;
 pub mod invocations;
 pub mod runs;
 pub mod schema;

@@ -135,6 +135,19 @@ const MIGRATIONS: &[&str] = &[
         UPDATE command_counts SET n = n - 1 WHERE region_id = OLD.region_id;
     END;
     "#,
+    // 3: the power state of instances changed through the API (StopInstance, StartInstance,
+    // RebootInstance) or by the agent (exit codes 193 / 194). The inventory is static
+    // configuration; an instance without a row is still as the inventory describes it, so
+    // rows are written on the first change only and read-only connections never seed them.
+    r#"
+    CREATE TABLE instance_states (
+        instance_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        boots INTEGER NOT NULL DEFAULT 0,
+        last_boot_time TEXT,
+        update_time TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Why the schema could not be brought up to date.

@@ -13,7 +13,16 @@ use common::emu::spawn::{AK, SECRET, Spawned};
 fn official_python_sdk_scenario_passes_with_v3_and_v2_signatures() {
     // The one venv the tests share (target/py-venv), with the official SDK pinned.
     let python = common::pyvenv::python();
-    let emu = Spawned::start(&["--ephemeral", "--command-quota", "40", "--seed", "7"]);
+    // Runs are held: the scenario checks the API's answers step by step (a Pending target,
+    // then Cancelled by StopInvocation); tests/agent.rs reads real runs through the SDK.
+    let emu = Spawned::start(&[
+        "--ephemeral",
+        "--command-quota",
+        "40",
+        "--seed",
+        "7",
+        "--hold-runs",
+    ]);
     let endpoint = emu.base.trim_start_matches("http://").to_string();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/scenario.py");
     let out = Command::new(&python)

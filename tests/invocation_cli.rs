@@ -687,26 +687,52 @@ fn removed_documents_stop_their_tasks() {
 }
 
 #[test]
-fn status_shows_each_instance_and_wait_ends_when_runs_stay_pending() {
+fn status_wait_follows_real_runs_to_success_failure_and_its_timeout() {
     let emu = Emu::start(&[]);
     let f = set(&[hello(HELLO), invocation("greet", &ids(&[WEB1, WEB2]))]);
     emu.apply(&f);
-    let out = emu.run(&f, &["status"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Success: both instances ran the script; their output is the script's.
+    let out = emu.run(&f, &["status", "greet", "--wait", "--timeout", "60"]);
     let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(
         t.contains("invocation greet") && t.contains(WEB1) && t.contains(WEB2),
         "{t}"
     );
-    assert!(t.contains("Pending"), "{t}");
-    // The emulator runs no scripts yet: the runs stay Pending, and --wait gives up.
-    let out = emu.run(&f, &["status", "greet", "--wait", "--timeout", "3"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let t = text(&out);
-    assert!(
-        t.contains("still pending after 3 s") && t.contains(WEB1),
-        "{t}"
+    assert_eq!(t.matches("    Success    exit 0").count(), 2, "{t}");
+    assert_eq!(t.matches("hello world").count(), 2, "{t}");
+
+    // Failure: --wait exits 1 and names each instance that did not succeed.
+    f.write(
+        "main.yaml",
+        [
+            hello("echo about to fail {{who}}; exit 7"),
+            invocation("greet", &ids(&[WEB1])),
+        ]
+        .join("\n"),
     );
+    emu.apply(&f);
+    let out = emu.run(&f, &["status", "greet", "--wait", "--timeout", "60"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("Failed") && t.contains("exit 7"), "{t}");
+    assert!(t.contains("about to fail"), "{t}");
+
+    // Its own timeout: a run still going when --timeout passes.
+    f.write(
+        "main.yaml",
+        [
+            hello("echo sleeping {{who}}; sleep 20"),
+            invocation("greet", &ids(&[WEB2])),
+        ]
+        .join("\n"),
+    );
+    emu.apply(&f);
+    let out = emu.run(&f, &["status", "greet", "--wait", "--timeout", "2"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("after 2 s") && t.contains(WEB2), "{t}");
+
     let out = emu.run(&f, &["status", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(

@@ -127,6 +127,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 1.0, value_parser = parse_scale)]
     pub time_scale: f64,
 
+    /// Start no run: runs wait Pending (or Scheduled) as if no agent polled. For tests of
+    /// the API's answers alone.
+    #[arg(long)]
+    pub hold_runs: bool,
+
     /// Scripts run at the same time, all instances together; more wait their turn.
     #[arg(long, value_name = "N", default_value_t = 64,
           value_parser = clap::value_parser!(u64).range(1..=10_000))]
@@ -240,6 +245,7 @@ pub fn config_from_args(a: &ServeArgs) -> anyhow::Result<EmulatorConfig> {
             instances_dir: a.instances_dir.clone(),
             time_scale: a.time_scale,
             max_concurrent_runs: usize::try_from(a.max_concurrent_runs).unwrap_or(64),
+            hold_runs: a.hold_runs,
         },
     })
 }

@@ -79,6 +79,9 @@ pub struct AgentOptions {
     pub time_scale: f64,
     /// Runs at the same time, all instances together.
     pub max_concurrent_runs: usize,
+    /// Start no run: every run waits `Pending` (or `Scheduled`), as when no instance's agent
+    /// polls. For tests of the API's own answers, which a run finishing in between would race.
+    pub hold_runs: bool,
 }
 
 impl Default for AgentOptions {
@@ -88,6 +91,7 @@ impl Default for AgentOptions {
             instances_dir: None,
             time_scale: 1.0,
             max_concurrent_runs: 64,
+            hold_runs: false,
         }
     }
 }
@@ -239,6 +243,7 @@ impl Emulator {
             state.clone(),
             agent::AgentConfig {
                 max_concurrent_runs: config.agent.max_concurrent_runs.max(1),
+                hold_runs: config.agent.hold_runs,
                 ..agent::AgentConfig::new(mode.clone(), instances_dir)
             },
         );

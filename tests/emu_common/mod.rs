@@ -196,12 +196,15 @@ fn rand_suffix() -> u64 {
     RandomState::new().hash_one(std::time::SystemTime::now())
 }
 
-/// Starts the emulator in-process on an ephemeral port with in-memory state.
+/// Starts the emulator in-process on an ephemeral port with in-memory state. Its runs are
+/// held (`hold_runs`): these tests check the API's own answers, which a script finishing in
+/// between would race; tests/agent.rs checks the runs.
 pub async fn start(
     tweak: impl FnOnce(&mut assistctl::emulator::EmulatorConfig),
 ) -> (assistctl::emulator::RunningEmulator, Api) {
     let mut cfg = assistctl::emulator::EmulatorConfig::ephemeral();
     cfg.seed = Some(42);
+    cfg.agent.hold_runs = true;
     tweak(&mut cfg);
     let running = assistctl::emulator::Emulator::start(cfg)
         .await

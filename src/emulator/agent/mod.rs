@@ -54,6 +54,8 @@ pub struct AgentConfig {
     pub max_concurrent_runs: usize,
     /// How often due runs are looked for (real time).
     pub tick: Duration,
+    /// Start nothing (see `AgentOptions::hold_runs`).
+    pub hold_runs: bool,
 }
 
 impl AgentConfig {
@@ -63,6 +65,7 @@ impl AgentConfig {
             instances_dir,
             max_concurrent_runs: 64,
             tick: Duration::from_millis(100),
+            hold_runs: false,
         }
     }
 }
@@ -106,8 +109,17 @@ impl Agent {
         let task = tokio::spawn(async move {
             while !looping.stopping.load(Ordering::SeqCst) {
                 let l = looping.clone();
+                let mut pause = looping.config.tick;
                 match tokio::task::spawn_blocking(move || tick(&l)).await {
-                    Ok(Ok(launches)) => {
+                    Ok(Ok((launches, next_due))) => {
+                        // Sleep to the next due run when it comes before the next tick, so a
+                        // run starts at its due time even on a fast (scaled) clock.
+                        // (A run already due that could not start waits for the next tick.)
+                        let now = looping.state.clock.now();
+                        if let Some(next) = next_due.filter(|n| *n > now) {
+                            let wait = looping.state.clock.real_for(next - now);
+                            pause = pause.min(wait).max(Duration::from_millis(2));
+                        }
                         for (key, task, instance, cancel, permit) in launches {
                             let inner = looping.clone();
                             tokio::spawn(async move {
@@ -121,7 +133,7 @@ impl Agent {
                     Err(e) => tracing::error!(error = %e, "agent tick panicked"),
                 }
                 tokio::select! {
-                    _ = tokio::time::sleep(looping.config.tick) => {}
+                    _ = tokio::time::sleep(pause) => {}
                     _ = looping.wake.notified() => {}
                 }
             }
@@ -329,7 +341,7 @@ fn zone_of(inner: &Inner, instance_id: &str) -> String {
 }
 
 /// One look at the runs: stops, then due runs claimed for launching.
-fn tick(inner: &Arc<Inner>) -> rusqlite::Result<Vec<LaunchItem>> {
+fn tick(inner: &Arc<Inner>) -> rusqlite::Result<(Vec<LaunchItem>, Option<DateTime<Utc>>)> {
     let now = inner.state.clock.now();
     let now_s = fmt_time(now);
     let mut launches = Vec::new();
@@ -383,7 +395,11 @@ fn tick(inner: &Arc<Inner>) -> rusqlite::Result<Vec<LaunchItem>> {
             let _ = sender.send(Some(Cancel::Shutdown));
         }
     }
-    let limit = (inner.config.max_concurrent_runs * 4) as i64;
+    let limit = if inner.config.hold_runs {
+        0
+    } else {
+        (inner.config.max_concurrent_runs * 4) as i64
+    };
     for r in runs::due(&tx, &now_s, limit)? {
         if inner.stopping.load(Ordering::SeqCst) {
             break;
@@ -402,11 +418,12 @@ fn tick(inner: &Arc<Inner>) -> rusqlite::Result<Vec<LaunchItem>> {
         };
         changed |= decide(inner, &tx, &r, &key, &task, now, &mut launches)?;
     }
+    let next_due = runs::next_due(&tx)?.as_deref().and_then(parse_time);
     tx.commit()?;
     if changed {
         inner.state.counts.bump();
     }
-    Ok(launches)
+    Ok((launches, next_due.filter(|_| !inner.config.hold_runs)))
 }
 
 /// What happens to one due run now. Returns whether anything was written.

@@ -69,6 +69,14 @@ pub fn due(conn: &Connection, now: &str, limit: i64) -> rusqlite::Result<Vec<Run
         .collect()
 }
 
+/// When the next waiting run is due, if any run waits for a time.
+pub fn next_due(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT MIN(due_time) FROM runs WHERE status IN ('Pending', 'Scheduled') AND due_time IS NOT NULL",
+    )?
+    .query_row([], |r| r.get(0))
+}
+
 /// Runs in a status, e.g. `Running` (after a restart) or `Stopping` (StopInvocation).
 pub fn in_status(conn: &Connection, status: &str) -> rusqlite::Result<Vec<RunRow>> {
     let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE status = ?1");

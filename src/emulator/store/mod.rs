@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod invocations;
+pub mod overview;
 pub mod schema;
 pub mod tags;
 pub mod tokens;

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod auth;
+pub mod console;
 pub mod errors;
 pub mod faults;
 pub mod ids;

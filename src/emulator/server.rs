@@ -47,6 +47,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", any(api))
         .route("/metrics", get(metrics))
+        .merge(super::console::routes())
         .with_state(state)
 }
 

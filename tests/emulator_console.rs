@@ -182,6 +182,10 @@ async fn a_person_finds_the_command_the_task_and_its_instance_in_the_console() {
         .as_str()
         .unwrap()
         .to_string();
+    let created = cmds["Commands"]["Command"][0]["CreationTime"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let tasks = api
         .r("DescribeInvocations", &[("CommandId", &command_id)])
         .await
@@ -205,6 +209,7 @@ async fn a_person_finds_the_command_the_task_and_its_instance_in_the_console() {
     );
     assert!(card.contains("<code>{{who}}</code>"), "{card}");
     assert!(card.contains("30 s"), "{card}");
+    assert!(card.contains(&created), "{created} not in {card}");
     assert!(card.contains("assistctl:stack=console-demo"), "{card}");
     let script = section(card, "<pre class=\"script\">", "</pre>");
     for line in SCRIPT {
@@ -284,6 +289,12 @@ async fn a_person_finds_the_command_the_task_and_its_instance_in_the_console() {
         )),
         "{row}"
     );
+    assert!(
+        row.contains(&format!(
+            "<a href=\"/console/instances?region={REGION}\">10</a>"
+        )),
+        "{row}"
+    );
     assert!(dom.contains("<td>ap-southeast-1</td>"), "{dom}");
     browser.screenshot(&format!("{base}/console/"), &shots.join("overview.png"));
     let dom = browser.dom(&format!("{base}/console/instances?region={REGION}"));
@@ -323,6 +334,8 @@ async fn only_gets_of_known_pages_answer_and_no_secret_is_shown() {
     }
     assert!(seen.contains("greet-console"));
     assert!(!seen.contains(common::emu::SECRET));
+    // The pages need no JavaScript and carry none (the command's script is text, escaped).
+    assert!(!seen.contains("<script"));
     for (path, code) in [
         ("/console/invocations/t-hz0nosuchtask00", 404),
         ("/console/commands?region=eu-nowhere-1", 404),
@@ -344,4 +357,15 @@ async fn only_gets_of_known_pages_answer_and_no_secret_is_shown() {
     );
     let resp = http.post(format!("{base}/console/")).send().await.unwrap();
     assert_eq!(resp.status(), 405);
+}
+
+/// The console has no login; README says to keep the emulator on loopback, its default.
+#[test]
+fn the_emulator_listens_on_loopback_by_default() {
+    let out = common::bin()
+        .args(["emulator", "serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("[default: 127.0.0.1:8089]"), "{help}");
 }

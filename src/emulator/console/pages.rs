@@ -508,6 +508,36 @@ mod tests {
     }
 
     #[test]
+    fn a_task_shows_its_schedule_and_each_instance_result() {
+        let inv = Inventory::default_world();
+        let mut t = task("Scheduled", "Failed", "boom\n");
+        t.row.repeat_mode = "Period".into();
+        t.row.frequency = "rate(5m)".into();
+        let r = &mut t.instances[0];
+        r.error_code = "ExitCodeNonzero".into();
+        r.start_time = Some("2026-01-01T00:00:01Z".into());
+        r.finish_time = Some("2026-01-01T00:00:02Z".into());
+        r.repeats = 4;
+        r.dropped = 512;
+        let page = invocations(&inv, "cn-hangzhou", &listing(vec![t]));
+        for want in [
+            "t-hz0abc",
+            "Period",
+            "<code>rate(5m)</code>",
+            "2026-01-01T00:00:00Z",
+            "k=&lt;script&gt;",
+            "web-1",
+            "<span class=\"st bad\">Failed</span>",
+            "<td>3</td>",
+            "<code>ExitCodeNonzero</code>",
+            "<td>2026-01-01T00:00:01Z</td><td>2026-01-01T00:00:02Z</td><td>4</td><td>512</td>",
+            "<pre class=\"output\">boom\n</pre>",
+        ] {
+            assert!(page.contains(want), "{want} not in {page}");
+        }
+    }
+
+    #[test]
     fn parameter_values_are_not_shown() {
         let inv = Inventory::default_world();
         let page = invocation(&inv, &task("Pending", "Pending", ""));

@@ -21,6 +21,7 @@
 pub mod agent;
 pub mod auth;
 pub mod clock;
+pub mod console;
 pub mod errors;
 pub mod faults;
 pub mod ids;

@@ -50,6 +50,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", any(api))
         .route("/metrics", get(metrics))
         .route("/_emulator/clock", get(clock).post(advance_clock))
+        .merge(super::console::routes())
         .with_state(state)
 }
 

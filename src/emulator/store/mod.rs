@@ -6,6 +6,7 @@ pub mod commands;
 pub mod instances;
 pub mod invocations;
 pub mod runs;
+pub mod overview;
 pub mod schema;
 pub mod tags;
 pub mod tokens;

@@ -142,12 +142,20 @@ pub fn invocation(
     Ok(None)
 }
 
+/// The region's instances, each with its power state now (StopInstance, a script's exit
+/// 193) and its task activity.
 pub fn instances<'a>(
     conn: &Connection,
     inv: &'a Inventory,
     region: &str,
-) -> rusqlite::Result<Vec<(&'a Instance, InstanceActivity)>> {
+) -> rusqlite::Result<Vec<(&'a Instance, String, InstanceActivity)>> {
     inv.in_region(region)
-        .map(|i| Ok((i, invocations::activity(conn, &i.id)?)))
+        .map(|i| {
+            Ok((
+                i,
+                crate::emulator::store::instances::current(conn, i)?.status,
+                invocations::activity(conn, &i.id)?,
+            ))
+        })
         .collect()
 }

@@ -355,13 +355,17 @@ pub fn invocation(inv: &Inventory, t: &Task) -> String {
     )
 }
 
-pub fn instances(inv: &Inventory, region: &str, list: &[(&Instance, InstanceActivity)]) -> String {
+pub fn instances(
+    inv: &Inventory,
+    region: &str,
+    list: &[(&Instance, String, InstanceActivity)],
+) -> String {
     let mut body = String::from(
         "<table><thead><tr><th>Instance</th><th>Name</th><th>Kind</th><th>OS</th><th>Status</th>\
          <th>Agent</th><th>Tags</th><th>Tasks</th><th>Active tasks</th><th>Last invoked</th>\
          </tr></thead><tbody>",
     );
-    for (i, a) in list {
+    for (i, status, a) in list {
         let agent = format!(
             "{} {}",
             if i.agent_online { "online" } else { "offline" },
@@ -378,7 +382,7 @@ pub fn instances(inv: &Inventory, region: &str, list: &[(&Instance, InstanceActi
             if i.managed { "managed" } else { "ECS" },
             esc(&i.os_type),
             esc(&i.os_name),
-            html::power_state(&i.status),
+            html::power_state(status),
             html::tags(&tags),
             a.invocation_count,
             a.active_task_count,
@@ -392,7 +396,7 @@ pub fn instances(inv: &Inventory, region: &str, list: &[(&Instance, InstanceActi
             section: Section::Instances,
             region: Some(region),
             regions: &inv.regions,
-            live: list.iter().any(|(_, a)| a.active_task_count > 0),
+            live: list.iter().any(|(_, _, a)| a.active_task_count > 0),
         },
         &body,
     )

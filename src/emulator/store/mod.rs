@@ -5,8 +5,8 @@
 pub mod commands;
 pub mod instances;
 pub mod invocations;
-pub mod runs;
 pub mod overview;
+pub mod runs;
 pub mod schema;
 pub mod tags;
 pub mod tokens;

@@ -225,10 +225,16 @@ pub struct Spawned {
 
 impl Spawned {
     pub fn start(args: &[&str]) -> Self {
+        Self::start_env(args, &[])
+    }
+
+    /// [`Spawned::start`] with extra environment variables.
+    pub fn start_env(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_assistctl"))
             .args(["emulator", "serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -250,6 +256,16 @@ impl Spawned {
             .map(|(_, a)| a.to_string())
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
         Self { child, base }
+    }
+
+    /// SIGTERM, as a service manager stops it; waits for it to exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        self.child.wait().unwrap()
     }
 
     /// SIGKILL, no chance to clean up.

@@ -489,11 +489,18 @@ fn decide(
     }
     // A fire the agent would have seen long ago was missed (the emulator was down, or the
     // clock jumped): dropped, not replayed.
-    let tolerance = (inner.config.tick.as_secs_f64() * 3.0 * inner.state.clock.scale()).max(5.0);
+    // A second of real time (a busy machine may delay a tick that long) or five seconds.
+    let tolerance = inner.state.clock.scale().max(5.0);
     if scheduled && late as f64 > tolerance {
         return skip_fire(db);
     }
-    if runs::busy(db, key)? {
+    let picked_up = inner
+        .running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .keys()
+        .any(|k| k.invoke_id == key.invoke_id && k.instance_id == key.instance_id);
+    if picked_up || runs::busy(db, key)? {
         if scheduled {
             return skip_fire(db);
         }
@@ -502,8 +509,8 @@ fn decide(
     let Ok(permit) = inner.permits.clone().try_acquire_owned() else {
         return Ok(false);
     };
-    runs::start(db, key, &fmt_time(now))?;
-    refresh_task(db, &key.invoke_id)?;
+    // Picked up: it shows Running when its process starts (execute), as the agent reports
+    // a start; until then StopInvocation still cancels it.
     let (tx, rx) = watch::channel(None);
     inner
         .running
@@ -522,10 +529,35 @@ async fn execute(
     instance: &Instance,
     cancel: watch::Receiver<Option<Cancel>>,
 ) {
-    let started = inner.state.clock.now();
     let end = match prepare(inner, key, task, instance).await {
         Err(end) => *end,
         Ok(cmd) => {
+            let started = inner.state.clock.now();
+            let (i2, k2) = (inner.clone(), key.clone());
+            let may_start = tokio::task::spawn_blocking(move || -> rusqlite::Result<bool> {
+                let mut store = i2.state.store.lock().unwrap_or_else(|e| e.into_inner());
+                let tx = store.conn().transaction()?;
+                let started = runs::start(&tx, &k2, &fmt_time(started))?;
+                if started {
+                    refresh_task(&tx, &k2.invoke_id)?;
+                }
+                tx.commit()?;
+                i2.state.counts.bump();
+                Ok(started)
+            })
+            .await;
+            match may_start {
+                Ok(Ok(true)) => {}
+                Ok(Ok(false)) => return,
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, run = ?key, "agent: could not start a run");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, run = ?key, "agent: starting a run panicked");
+                    return;
+                }
+            }
             let timeout = Duration::from_secs(u64::try_from(task.timeout).unwrap_or(60).max(1));
             let ran = process::run(cmd, timeout, cancel).await;
             outcome::of(&ran, started, inner.state.clock.now(), task.timeout)

@@ -122,9 +122,11 @@ impl InstanceFs {
     }
 
     /// Creates the instance's directories on first use; `/etc` starts as a copy of the
-    /// host's.
+    /// host's. Runs starting at once on a new instance make it once: they wait for each other.
     pub fn ensure(&self) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
+        static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = MAKING.lock().unwrap_or_else(|e| e.into_inner());
         for (dir, _) in WRITABLE {
             let p = self.root.join(dir);
             if p.exists() {

@@ -102,17 +102,23 @@ pub fn busy(conn: &Connection, key: &RunKey) -> rusqlite::Result<bool> {
     .exists(params![key.invoke_id, key.instance_id, key.repeat])
 }
 
-/// The run starts: it and its target's result are `Running` from `now`.
-pub fn start(conn: &Connection, key: &RunKey, now: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE runs SET status = 'Running', start_time = ?4 WHERE invoke_id = ?1 AND instance_id = ?2 AND repeat = ?3",
-    )?
-    .execute(params![key.invoke_id, key.instance_id, key.repeat, now])?;
+/// The run starts: it and its target's result are `Running` from `now`. False when the run
+/// no longer waits (StopInvocation cancelled it after the agent picked it up): it must not
+/// start.
+pub fn start(conn: &Connection, key: &RunKey, now: &str) -> rusqlite::Result<bool> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE runs SET status = 'Running', start_time = ?4 WHERE invoke_id = ?1 AND instance_id = ?2 AND repeat = ?3 AND status IN ('Pending', 'Scheduled')",
+        )?
+        .execute(params![key.invoke_id, key.instance_id, key.repeat, now])?;
+    if changed == 0 {
+        return Ok(false);
+    }
     conn.prepare_cached(
         "UPDATE invocation_instances SET status = 'Running', start_time = ?3, finish_time = NULL, stop_time = NULL, exit_code = NULL, error_code = '', error_info = '', update_time = ?3 WHERE invoke_id = ?1 AND instance_id = ?2",
     )?
     .execute(params![key.invoke_id, key.instance_id, now])?;
-    Ok(())
+    Ok(true)
 }
 
 /// Records how a run ended. `target_status` is what its target shows now: the run's

@@ -43,3 +43,37 @@ fn official_python_sdk_scenario_passes_with_v3_and_v2_signatures() {
         "{stdout}"
     );
 }
+
+/// The official SDK reads real runs back (tests/sdk/runs.py): exit codes, decoded output,
+/// statuses, Repeats, a Period task's history and a stopped run.
+#[test]
+fn official_python_sdk_reads_real_runs_back() {
+    let python = common::pyvenv::python();
+    let dir = tempfile::tempdir().unwrap();
+    let emu = Spawned::start(&[
+        "--ephemeral",
+        "--time-scale",
+        "60",
+        "--instances-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    let endpoint = emu.base.trim_start_matches("http://").to_string();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/runs.py");
+    let out = Command::new(&python)
+        .arg(&script)
+        .env("EMULATOR_ENDPOINT", &endpoint)
+        .env("EMULATOR_AK", AK)
+        .env("EMULATOR_SECRET", SECRET)
+        .output()
+        .expect("run the SDK script");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("runs: ok"),
+        "SDK runs script failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    // The runs it read happened: each instance has the mark its script wrote.
+    for id in ["i-bp1web0000000000001", "i-bp1web0000000000002"] {
+        assert!(dir.path().join(id).join("tmp/sdk-mark").exists(), "{id}");
+    }
+}

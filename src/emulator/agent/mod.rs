@@ -768,7 +768,7 @@ async fn prepare(
         if !sandboxed {
             use std::os::unix::process::CommandExt;
             // Only root can run as another user on the host.
-            let me = unsafe_free_uid();
+            let me = own_uid();
             if me == 0 {
                 cmd.uid(uid).gid(gid);
             } else if me != uid {
@@ -795,7 +795,7 @@ async fn prepare(
 }
 
 /// The emulator's own uid, from /proc (no libc call needed).
-fn unsafe_free_uid() -> u32 {
+fn own_uid() -> u32 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

@@ -87,7 +87,8 @@ fn latest<'a>(live: &'a [LiveInvocation], only: Option<&str>) -> Vec<Latest<'a>>
     by_doc
         .into_iter()
         .map(|((region, name), mut tasks)| {
-            tasks.sort_by(|a, b| (&b.creation_time, &b.id).cmp(&(&a.creation_time, &a.id)));
+            // Stable: tasks of one second stay newest first, as the service lists them.
+            tasks.sort_by(|a, b| b.creation_time.cmp(&a.creation_time));
             let hash = tasks[0].hash.clone();
             let mut per_batch: BTreeMap<u32, &LiveInvocation> = BTreeMap::new();
             for t in tasks.into_iter().filter(|t| t.hash == hash) {

@@ -31,13 +31,11 @@ pub async fn read(
     }))
     .await?;
     let mut out: Vec<LiveInvocation> = per_region.into_iter().flatten().collect();
+    // Creation times have whole seconds. The service lists tasks newest first, and the sort
+    // is stable, so tasks created in the same second keep that order: the first of them is
+    // the newest.
     out.sort_by(|a, b| {
-        (&a.region, &a.name, &a.creation_time, &a.id).cmp(&(
-            &b.region,
-            &b.name,
-            &b.creation_time,
-            &b.id,
-        ))
+        (&a.region, &a.name, &a.creation_time).cmp(&(&b.region, &b.name, &b.creation_time))
     });
     Ok(out)
 }

@@ -4,7 +4,8 @@
 //! are kept under `target/console-screenshots/`. Chromium is the Debian package `chromium`
 //! (`.ci/run` installs it).
 //!
-//! Runs stay `Pending` until the emulator's agent runs scripts; the checks hold for any status.
+//! The emulator's agent really runs the task: the page shows its real output (escaped: the
+//! script prints `<` and `>`), exit code and status.
 
 mod common;
 
@@ -194,6 +195,25 @@ async fn a_person_finds_the_command_the_task_and_its_instance_in_the_console() {
         .as_str()
         .unwrap()
         .to_string();
+    // The run is real: wait for its result, then look for it on the pages.
+    let started = Instant::now();
+    let result = loop {
+        let body = api
+            .r(
+                "DescribeInvocationResults",
+                &[("InvokeId", &invoke_id), ("ContentEncoding", "PlainText")],
+            )
+            .await
+            .ok();
+        let r = body["Invocation"]["InvocationResults"]["InvocationResult"][0].clone();
+        if r["InvocationStatus"] == "Success" {
+            break r;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let output = result["Output"].as_str().unwrap().to_string();
+    assert!(output.contains("line 3"), "{output}");
     let browser = Browser::new();
     let base = &emu.endpoint;
     let shots = screenshots_dir();
@@ -248,6 +268,15 @@ async fn a_person_finds_the_command_the_task_and_its_instance_in_the_console() {
         .iter()
         .find(|s| status_cell.contains(&format!(">{s}<")))
         .unwrap_or_else(|| panic!("no instance status in {status_cell}"));
+    assert_eq!(*shown, "Success", "{row}");
+    // The script's own output, as text: `hello <...>` is not markup.
+    let after_row = section(card, &format!("data-instance=\"{WEB1}\""), "</table>");
+    for line in output.lines() {
+        assert!(
+            after_row.contains(&as_text_node(line)),
+            "{line:?} not in {after_row}"
+        );
+    }
     let active = ["Pending", "Scheduled", "Running", "Stopping"].contains(shown);
     // The page reloads itself exactly while its run is not final.
     assert_eq!(dom.contains("http-equiv=\"refresh\""), active, "{shown}");

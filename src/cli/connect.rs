@@ -79,6 +79,12 @@ pub async fn connect(args: &ConnectArgs, region: &str) -> anyhow::Result<Connect
         let emu = Emulator::start(EmulatorConfig::local_default(&cwd))
             .await
             .context("cannot start the local emulator")?;
+        // The local state holds each instance's files, a copy of /etc among them: keep it
+        // out of the repository the manifests live in.
+        let ignore = cwd.join(".assistctl").join(".gitignore");
+        if !ignore.exists() {
+            let _ = std::fs::write(&ignore, "# assistctl --local state: never commit it\n*\n");
+        }
         tracing::info!(endpoint = %emu.endpoint_url(), "started the local emulator");
         let client = ClientBuilder::new()
             .region(region)

@@ -495,9 +495,13 @@ async fn a_rate_task_fires_on_its_grid_under_a_scaled_clock() {
     for (k, r) in runs.iter().take(3).enumerate() {
         assert_eq!(r["InvocationStatus"], "Success", "{r}");
         let due = created + chrono::Duration::seconds(60 * (k as i64 + 1));
-        let off = (time(&r["StartTime"]) - due).num_seconds().abs();
-        // A real tenth of a second is six emulated seconds.
-        assert!(off <= 15, "run {k} started {off} s off its grid: {r}");
+        // Runs start on their fire or, on a busy machine, a little after it (a real tenth of
+        // a second is six emulated seconds); never before.
+        let late = (time(&r["StartTime"]) - due).num_seconds();
+        assert!(
+            (0..=30).contains(&late),
+            "run {k} started {late} s after its fire: {r}"
+        );
     }
     let log = std::fs::read_to_string(file(dir.path(), API1, "/var/log/rate.log")).unwrap();
     assert!(log.lines().count() >= 3, "{log}");
@@ -538,10 +542,14 @@ async fn a_cron_with_seconds_in_berlin_keeps_its_wall_clock_across_the_dst_chang
         "2027-03-28T02:15:30Z",
         "2027-03-29T02:15:30Z",
     ]) {
-        // A real millisecond is 20 emulated seconds: the start is within minutes of the
-        // fire; the daylight-saving shift it checks is an hour.
-        let off = (time(&r["StartTime"]) - t(want)).num_seconds().abs();
-        assert!(off <= 900, "wanted {want}, started {}: {r}", r["StartTime"]);
+        // A real millisecond is 20 emulated seconds, so a run starts a few minutes after its
+        // fire on a busy machine, never before; a fire in the wrong offset would be an hour off.
+        let late = (time(&r["StartTime"]) - t(want)).num_seconds();
+        assert!(
+            (0..=45 * 60).contains(&late),
+            "wanted {want}, started {}: {r}",
+            r["StartTime"]
+        );
         assert_eq!(r["InvocationStatus"], "Success", "{r}");
     }
 }

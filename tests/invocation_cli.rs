@@ -742,10 +742,11 @@ fn status_wait_follows_real_runs_to_success_failure_and_its_timeout() {
     );
 }
 
-/// The shipped examples: their instances are not in the emulator's world, so every target
-/// is reported and left out; the cron of weekly-log-rotation shows its next three Sundays
-/// at 04:15 Berlin time, with the offset of the date (the unit test of
-/// reconcile::invocation_schedule pins the dates across a change).
+/// The shipped examples: they name instances of the emulator's default inventory; the cron
+/// of weekly-log-rotation shows its next three Sundays at 04:15 Berlin time, with the offset
+/// of the date (the unit test of reconcile::invocation_schedule pins the dates across a
+/// change); the `once` examples (which tests/readme.rs runs) resolve to the instances they
+/// run on, and a tag selector leaves out, with the reason, the instances that cannot run it.
 #[test]
 fn the_examples_plan_shows_their_schedules_and_instances() {
     let emu = Emu::start(&[]);
@@ -799,6 +800,61 @@ fn the_examples_plan_shows_their_schedules_and_instances() {
             .as_array()
             .is_none_or(|a| a.is_empty()),
         "{rotation}"
+    );
+    // The `once` examples: what runs at apply, where.
+    const DB1: &str = "mi-hz0100000000000001";
+    const WIN1: &str = "i-bp1win0000000000001";
+    const OFF1: &str = "i-bp1off0000000000001";
+    let once: Vec<&str> = p["invocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["schedule"]["repeatMode"] == "Once")
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        once,
+        vec![
+            "audit-accounts-prod",
+            "backup-hosts-web-1",
+            "diagnose-win-1",
+            "disk-usage-web-now"
+        ]
+    );
+    for (name, want) in [
+        ("audit-accounts-prod", vec![API1, WEB1, WEB2, DB1]),
+        ("backup-hosts-web-1", vec![WEB1]),
+        ("diagnose-win-1", vec![WIN1]),
+        ("disk-usage-web-now", vec![WEB1, WEB2]),
+    ] {
+        let inv = invocation_of(&p, name);
+        assert_eq!(inv["instances"], serde_json::json!(want), "{inv}");
+        assert_eq!(
+            task_actions(&serde_json::json!({ "invocations": [inv] })),
+            vec![(name.to_string(), "invoke".to_string())],
+            "{inv}"
+        );
+    }
+    let audit = invocation_of(&p, "audit-accounts-prod");
+    let left_out: Vec<(&str, &str)> = audit["ineligible"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["instanceId"].as_str().unwrap(),
+                i["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(left_out.len(), 2, "{audit}");
+    assert!(
+        left_out[0].0 == OFF1 && left_out[0].1.contains("(ClientNotRunning)"),
+        "{audit}"
+    );
+    assert!(
+        left_out[1].0 == WIN1 && left_out[1].1.contains("(CommandNotApplicable)"),
+        "{audit}"
     );
     // The boot-time and tag-selected examples resolve in the emulator's world.
     let kernel = invocation_of(&p, "tune-kernel-staging");

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Archive {{file}} to /backup/my-backup-YYYYMMDD.tgz.
+# Archive {{file}} to {{backup_dir}}/my-backup-YYYYMMDD.tgz.
 # The product page's one-liner, made safe to repeat:
 #   tar -cf /backup/my-backup-$(date +%Y%m%d).tgz {{file}}
 # One archive per day: a second run on the same day replaces that day's archive, and
@@ -7,7 +7,14 @@
 set -euo pipefail
 
 src='{{file}}'
-dest_dir=/backup
+dest_dir='{{backup_dir}}'
+case "$dest_dir" in
+  /*) ;;
+  *)
+    echo "backup_dir must be an absolute path, got '$dest_dir'" >&2
+    exit 2
+    ;;
+esac
 archive="$dest_dir/my-backup-$(date +%Y%m%d).tgz"
 
 if [ ! -e "$src" ]; then
@@ -15,6 +22,7 @@ if [ ! -e "$src" ]; then
   exit 1
 fi
 
+# Fails with the reason (e.g. a read-only file system) when the directory cannot be made.
 mkdir -p "$dest_dir"
 chmod 700 "$dest_dir"
 tmp="$(mktemp "$dest_dir/.my-backup.XXXXXX")"

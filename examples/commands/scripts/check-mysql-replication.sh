@@ -11,6 +11,11 @@ case "$max_lag" in
     ;;
 esac
 
+if ! command -v mysql >/dev/null 2>&1; then
+  echo "the mysql client is not installed on this instance" >&2
+  exit 1
+fi
+
 # The password reaches mysql through a private option file, never its command line
 # (where ps would show it). mktemp creates the file readable by this user only.
 options="$(mktemp)"

@@ -20,6 +20,12 @@ if [ "$swappiness" -gt 100 ]; then
   exit 2
 fi
 
+# In a container or sandbox the kernel's settings are read-only: say so, change nothing.
+if [ ! -w /proc/sys/vm/swappiness ]; then
+  echo "cannot apply kernel settings here: /proc/sys is read-only (a container or sandbox?)" >&2
+  exit 1
+fi
+
 tmp="$(mktemp)"
 trap 'rm -f "$tmp"' EXIT
 cat >"$tmp" <<CONF

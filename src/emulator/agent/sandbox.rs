@@ -125,8 +125,9 @@ impl InstanceFs {
     /// host's. Runs starting at once on a new instance make it once: they wait for each other.
     pub fn ensure(&self) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
+        // Runs of one instance may start at once: one makes its files, the others wait.
         static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _one_at_a_time = MAKING.lock().unwrap_or_else(|e| e.into_inner());
+        let _making = MAKING.lock().unwrap_or_else(|e| e.into_inner());
         for (dir, _) in WRITABLE {
             let p = self.root.join(dir);
             if p.exists() {
@@ -213,7 +214,19 @@ pub fn command(mode: &Mode, fs: &InstanceFs, launch: &Launch) -> Command {
     let mut c = match mode {
         Mode::Bwrap(bwrap) => {
             let mut c = Command::new(bwrap);
-            c.args(["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]);
+            // /proc/sys holds the host kernel's settings: read-only, so no script changes them.
+            c.args([
+                "--ro-bind",
+                "/",
+                "/",
+                "--dev",
+                "/dev",
+                "--proc",
+                "/proc",
+                "--ro-bind",
+                "/proc/sys",
+                "/proc/sys",
+            ]);
             for (dir, mount) in WRITABLE {
                 c.arg("--bind").arg(fs.root.join(dir)).arg(mount);
             }

@@ -22,7 +22,7 @@ use crate::render::redact::Secrets;
 use super::diff::tag_delta;
 use super::invocation_apply::{self, CommandIds, TaskResults};
 use super::live::{self, Reads};
-use super::model::{CommandState, TAG_STACK};
+use super::model::{CommandState, TAG_STACK, not_owned};
 use super::plan::{Action, Change, MovedKind, OwnershipMove, Plan};
 
 /// A change that failed, with what the API said.
@@ -551,19 +551,12 @@ async fn delete(client: &Client, stack: &str, id: &str) -> Result<(), StepError>
         // Already gone (a retried apply, or someone else deleted it): the goal is met.
         return Ok(());
     };
-    let owner = command
+    let tags = command
         .tags
         .iter()
-        .find(|t| t.key == TAG_STACK)
-        .map(|t| t.value.as_str());
-    if owner != Some(stack) {
-        return Err(StepError::NotOwned(format!(
-            "refusing to delete command {id}: it carries {}, not {TAG_STACK}={stack}",
-            match owner {
-                Some(o) => format!("{TAG_STACK}={o}"),
-                None => format!("no {TAG_STACK} tag"),
-            }
-        )));
+        .map(|t| (t.key.as_str(), t.value.as_str()));
+    if let Some(why) = not_owned(tags, stack, &format!("delete command {id}")) {
+        return Err(StepError::NotOwned(why));
     }
     match client
         .delete_command(&DeleteCommandRequest {

@@ -22,7 +22,7 @@ use super::invocation_live;
 use super::invocation_model::{ParameterSource, TAG_BATCH, TAG_HASH, TAG_INPUTS};
 use super::invocation_plan::{InvocationPlan, TaskAction, TaskChange};
 use super::listing::Reads;
-use super::model::TAG_STACK;
+use super::model::not_owned;
 
 /// One task of the plan that apply acted on.
 #[derive(Debug, Clone)]
@@ -319,19 +319,9 @@ async fn stop(
         // Gone already (records expire after about two weeks): nothing left to stop.
         return Ok(());
     };
-    let owner = task
-        .tags
-        .iter()
-        .find(|t| t.key == TAG_STACK)
-        .map(|t| t.value.as_str());
-    if owner != Some(stack) {
-        return Err(RunError::NotOwned(format!(
-            "refusing to stop task {id}: it carries {}, not {TAG_STACK}={stack}",
-            match owner {
-                Some(o) => format!("{TAG_STACK}={o}"),
-                None => format!("no {TAG_STACK} tag"),
-            }
-        )));
+    let tags = task.tags.iter().map(|t| (t.key.as_str(), t.value.as_str()));
+    if let Some(why) = not_owned(tags, stack, &format!("stop task {id}")) {
+        return Err(RunError::NotOwned(why));
     }
     match c
         .stop_invocation(&StopInvocationRequest {

@@ -11,6 +11,29 @@ pub const TAG_STACK: &str = "assistctl:stack";
 /// Tag carrying the document's `metadata.name`: the identity of an owned object.
 pub const TAG_NAME: &str = "assistctl:name";
 
+/// Why an object whose tags are `tags` is not `stack`'s to `verb` (delete, stop), or None
+/// when it carries `assistctl:stack=<stack>`. Checked at the moment of the call, whatever a
+/// plan says.
+pub fn not_owned<'a>(
+    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+    stack: &str,
+    what: &str,
+) -> Option<String> {
+    let owner = tags
+        .into_iter()
+        .find(|(k, _)| *k == TAG_STACK)
+        .map(|(_, v)| v);
+    (owner != Some(stack)).then(|| {
+        format!(
+            "refusing to {what}: it carries {}, not {TAG_STACK}={stack}",
+            match owner {
+                Some(o) => format!("{TAG_STACK}={o}"),
+                None => format!("no {TAG_STACK} tag"),
+            }
+        )
+    })
+}
+
 /// A command as Cloud Assistant stores it, normalised: content decoded, defaults filled in
 /// as the service fills them, tags sorted (including the ownership tags).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

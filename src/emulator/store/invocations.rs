@@ -379,29 +379,13 @@ pub fn runs_of(
     invoke_id: &str,
     instance_id: Option<&str>,
 ) -> rusqlite::Result<Vec<RunRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT invoke_id, instance_id, repeat, status, trigger, due_time, start_time, finish_time, stop_time, exit_code, output, dropped, error_code, error_info
-         FROM runs WHERE invoke_id = ?1 AND (?2 IS NULL OR instance_id = ?2) ORDER BY instance_id, repeat",
-    )?;
-    stmt.query_map(params![invoke_id, instance_id], |r| {
-        Ok(RunRow {
-            invoke_id: r.get(0)?,
-            instance_id: r.get(1)?,
-            repeat: r.get(2)?,
-            status: r.get(3)?,
-            trigger: r.get(4)?,
-            due_time: r.get(5)?,
-            start_time: r.get(6)?,
-            finish_time: r.get(7)?,
-            stop_time: r.get(8)?,
-            exit_code: r.get(9)?,
-            output: r.get(10)?,
-            dropped: r.get(11)?,
-            error_code: r.get(12)?,
-            error_info: r.get(13)?,
-        })
-    })?
-    .collect()
+    let sql = format!(
+        "SELECT {} FROM runs WHERE invoke_id = ?1 AND (?2 IS NULL OR instance_id = ?2) ORDER BY instance_id, repeat",
+        super::runs::RUN_COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_map(params![invoke_id, instance_id], super::runs::map_run)?
+        .collect()
 }
 
 /// Moves one target's result to `status`, stamping the stop time.

@@ -38,9 +38,9 @@ pub struct RunEnd {
     pub stop_time: Option<String>,
 }
 
-const RUN_COLUMNS: &str = "invoke_id, instance_id, repeat, status, trigger, due_time, start_time, finish_time, stop_time, exit_code, output, dropped, error_code, error_info";
+pub(crate) const RUN_COLUMNS: &str = "invoke_id, instance_id, repeat, status, trigger, due_time, start_time, finish_time, stop_time, exit_code, output, dropped, error_code, error_info";
 
-fn map_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+pub(crate) fn map_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     Ok(RunRow {
         invoke_id: r.get(0)?,
         instance_id: r.get(1)?,

@@ -510,6 +510,105 @@ fn once_runs_once_per_spec_and_again_when_it_changes() {
     converged(&emu, &f);
 }
 
+#[test]
+fn tags_of_the_stack_and_the_document_are_changed_on_the_same_tasks() {
+    let emu = Emu::start(&[]);
+    let sdk = Sdk::new(&emu);
+    let f = Fixture::new();
+    let write = |stack_tags: &str, once_tags: &str, rate_tags: &str| {
+        f.write(
+            "stack.yaml",
+            format!("{}  tags: {{ {stack_tags} }}\n", STACK.trim_end())
+                .replace("region: cn-hangzhou  tags", "region: cn-hangzhou\n  tags"),
+        );
+        f.write(
+            "main.yaml",
+            [
+                hello(HELLO),
+                invocation(
+                    "greet",
+                    &format!("{}  tags: {{ {once_tags} }}\n", ids(&[WEB1])),
+                ),
+                invocation(
+                    "every-5m",
+                    &format!(
+                        "{}  schedule: {{ rate: 5m }}\n  tags: {{ {rate_tags} }}\n",
+                        ids(&[WEB2])
+                    ),
+                ),
+            ]
+            .join("\n"),
+        );
+    };
+    write("team: ops", "cost: a", "cost: a");
+    emu.apply(&f);
+    let before = tasks_by_name(&sdk);
+    assert_eq!(before["greet"][0]["Tags"]["team"], "ops");
+    assert_eq!(before["greet"][0]["Tags"]["cost"], "a");
+    let id = |tasks: &BTreeMap<String, Vec<Value>>, name: &str| {
+        assert_eq!(tasks[name].len(), 1, "{name}: {:?}", tasks[name]);
+        tasks[name][0]["InvokeId"].as_str().unwrap().to_string()
+    };
+
+    // The stack's tag changes, `greet` loses `cost` and gains `env`, `every-5m` changes
+    // `cost`: no script changes.
+    write("team: sre", "env: prod", "cost: b");
+    let out = emu.run(&f, &["plan", "--detailed-exitcode", "."]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    for line in [
+        "~ tags:",
+        "~ team: \"ops\" -> \"sre\"",
+        "- cost: \"a\"",
+        "+ env: \"prod\"",
+        "~ cost: \"a\" -> \"b\"",
+    ] {
+        assert!(t.contains(line), "{line:?} missing from:\n{t}");
+    }
+    let out = emu.run(&f, &["plan", "--format", "markdown", "."]);
+    let md = text(&out);
+    assert!(
+        md.contains("tag team: ops -\\> sre") && md.contains("tag cost: removed a"),
+        "{md}"
+    );
+    let p = emu.plan_json(&f);
+    for name in ["greet", "every-5m"] {
+        let tasks = invocation_of(&p, name)["tasks"].as_array().unwrap();
+        assert_eq!(tasks.len(), 1, "{p}");
+        assert_eq!(tasks[0]["action"], "modify", "{name}: {p}");
+        assert_eq!(tasks[0]["id"], id(&before, name).as_str());
+        assert_eq!(tasks[0]["fields"][0]["field"], "tags", "{p}");
+        assert!(tasks[0].get("clientToken").is_none(), "{p}");
+    }
+    let greet = &invocation_of(&p, "greet")["tasks"][0]["fields"][0];
+    assert_eq!(greet["before"], "cost=a, team=ops");
+    assert_eq!(greet["after"], "env=prod, team=sre");
+    // The commands take the stack's new tag too.
+    assert_eq!(p["summary"]["update"], 1, "{p}");
+    assert_eq!(p["summary"]["invoke"], 0, "{p}");
+    assert_eq!(p["summary"]["reinvoke"], 0, "{p}");
+
+    emu.apply(&f);
+    let after = tasks_by_name(&sdk);
+    for name in ["greet", "every-5m"] {
+        // The same task: the `once` run did not run again, the repeating one goes on.
+        assert_eq!(id(&after, name), id(&before, name), "{name}");
+    }
+    let greet = &after["greet"][0]["Tags"];
+    assert_eq!(greet["team"], "sre");
+    assert_eq!(greet["env"], "prod");
+    assert!(greet.get("cost").is_none(), "{greet}");
+    assert_eq!(greet["assistctl:batch"], "0");
+    assert_eq!(
+        greet["assistctl:hash"],
+        before["greet"][0]["Tags"]["assistctl:hash"]
+    );
+    let rate = &after["every-5m"][0]["Tags"];
+    assert_eq!((&rate["team"], &rate["cost"]), (&"sre".into(), &"b".into()));
+    assert_eq!(after["every-5m"][0]["Status"], "Scheduled", "{after:?}");
+    converged(&emu, &f);
+}
+
 const SECRET: &str = "s3cr3t-Value-42";
 
 fn secret_set(who: &str) -> Fixture {

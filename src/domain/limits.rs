@@ -24,6 +24,7 @@ pub const MIN_TIMEOUT_SECS: u64 = 10;
 pub const MAX_TIMEOUT_SECS: u64 = 86_400;
 /// Instances one InvokeCommand / RunCommand / StopInvocation call may name.
 pub const MAX_INSTANCES_PER_CALL: usize = 50;
+/// Tags one resource may carry, and tags one TagResources / UntagResources call may name.
 pub const MAX_TAGS: usize = 20;
 pub const MAX_RESOURCE_TAGS: usize = 10;
 pub const MAX_TAG_KEY_CHARS: usize = 64;

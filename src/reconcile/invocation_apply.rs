@@ -11,15 +11,16 @@ use crate::cloud::ops::invocations::{
     DescribeInvocationsRequest, InvokeCommandRequest, ModifyInvocationAttributeRequest,
     StopInvocationRequest,
 };
-use crate::cloud::ops::tags::TagResourcesRequest;
+use crate::cloud::ops::tags::{TagResourcesRequest, UntagResourcesRequest};
 use crate::cloud::{Client, Error};
+use crate::domain::limits::MAX_TAGS;
 use crate::render::redact::{Secrets, redact};
 
 use chrono::{DateTime, Utc};
 
 use super::apply::{Progress, Settings};
 use super::invocation_live;
-use super::invocation_model::{ParameterSource, TAG_BATCH, TAG_HASH, TAG_INPUTS};
+use super::invocation_model::{ParameterSource, TAG_BATCH, TAG_HASH, TAG_INPUTS, user_tag_delta};
 use super::invocation_plan::{InvocationPlan, TaskAction, TaskChange};
 use super::listing::Reads;
 use super::model::not_owned;
@@ -141,7 +142,7 @@ pub async fn apply(
             if s.interrupt.is_set() {
                 return (*i, *t, None);
             }
-            (*i, *t, Some(run(client, i, t, commands, env).await))
+            (*i, *t, Some(run(client, stack, i, t, commands, env).await))
         })
         .buffer_unordered(s.parallelism.max(1));
     while let Some((i, t, r)) = results.next().await {
@@ -270,6 +271,8 @@ enum RunError {
     Api(Error),
     Command(String),
     NotOwned(String),
+    /// The task's record is gone.
+    Gone(String),
 }
 
 impl From<Error> for RunError {
@@ -287,6 +290,7 @@ fn failure(i: &InvocationPlan, t: &TaskChange, e: &RunError, env: &Secrets) -> T
         ),
         RunError::Command(m) => ("CommandMissing".into(), String::new(), m.clone()),
         RunError::NotOwned(m) => ("NotOwnedByStack".into(), String::new(), m.clone()),
+        RunError::Gone(m) => ("InvalidInvokeId.NotFound".into(), String::new(), m.clone()),
     };
     TaskFailure {
         region: i.region.clone(),
@@ -309,20 +313,11 @@ async fn stop(
 ) -> Result<(), RunError> {
     let c = client.with_region(&i.region)?;
     let id = t.id.clone().unwrap_or_default();
-    let found = c
-        .describe_invocations(&DescribeInvocationsRequest {
-            invoke_id: Some(id.clone()),
-            ..Default::default()
-        })
-        .await?;
-    let Some(task) = found.invocations.into_iter().find(|x| x.invoke_id == id) else {
+    match owned_task(&c, stack, &id, &format!("stop task {id}")).await {
         // Gone already (records expire after about two weeks): nothing left to stop.
-        return Ok(());
+        Err(RunError::Gone(_)) => return Ok(()),
+        r => r?,
     };
-    let tags = task.tags.iter().map(|t| (t.key.as_str(), t.value.as_str()));
-    if let Some(why) = not_owned(tags, stack, &format!("stop task {id}")) {
-        return Err(RunError::NotOwned(why));
-    }
     match c
         .stop_invocation(&StopInvocationRequest {
             invoke_id: id,
@@ -336,8 +331,29 @@ async fn stop(
     }
 }
 
+/// The tags of task `id` as the service has them now, when it carries `stack`'s tag.
+async fn owned_task(c: &Client, stack: &str, id: &str, what: &str) -> Result<Vec<Tag>, RunError> {
+    let found = c
+        .describe_invocations(&DescribeInvocationsRequest {
+            invoke_id: Some(id.to_string()),
+            ..Default::default()
+        })
+        .await?;
+    let Some(task) = found.invocations.into_iter().find(|x| x.invoke_id == id) else {
+        return Err(RunError::Gone(format!(
+            "task {id} is gone (the service keeps a task's record for about two weeks); run `assistctl plan` again"
+        )));
+    };
+    let tags = task.tags.iter().map(|t| (t.key.as_str(), t.value.as_str()));
+    if let Some(why) = not_owned(tags, stack, what) {
+        return Err(RunError::NotOwned(why));
+    }
+    Ok(task.tags)
+}
+
 async fn run(
     client: &Client,
+    stack: &str,
     i: &InvocationPlan,
     t: &TaskChange,
     commands: &CommandIds,
@@ -358,20 +374,43 @@ async fn run(
             instance_ids: t.added_instances.clone(),
             ..Default::default()
         };
-        // A selector that resolves as before changes only the tags.
+        // A selector that resolves as before, or new tags, change only the tags.
         if req.parameters.is_some() || req.frequency.is_some() || !req.instance_ids.is_empty() {
             c.modify_invocation_attribute(&req).await?;
         }
         // The task now runs this spec.
-        c.tag_resources(&TagResourcesRequest {
-            resource_type: "invocation".into(),
-            resource_ids: vec![id.clone()],
-            tags: vec![
-                Tag::new(TAG_HASH, &i.hash),
-                Tag::new(TAG_INPUTS, &i.inputs_hash),
-            ],
-        })
-        .await?;
+        let mut set = vec![
+            Tag::new(TAG_HASH, &i.hash),
+            Tag::new(TAG_INPUTS, &i.inputs_hash),
+        ];
+        let mut unset = Vec::new();
+        if changed("tags") {
+            // The delta is taken from the task as it is now (not from the plan's text,
+            // which cannot carry every key), after checking it is still this stack's.
+            let live = owned_task(&c, stack, &id, &format!("re-tag task {id}")).await?;
+            let live: BTreeMap<String, String> =
+                live.into_iter().map(|t| (t.key, t.value)).collect();
+            let (add, remove) = user_tag_delta(&live, &i.tags);
+            set.extend(add.iter().map(|(k, v)| Tag::new(k, v)));
+            unset = remove;
+        }
+        for tags in set.chunks(MAX_TAGS) {
+            c.tag_resources(&TagResourcesRequest {
+                resource_type: "invocation".into(),
+                resource_ids: vec![id.clone()],
+                tags: tags.to_vec(),
+            })
+            .await?;
+        }
+        for keys in unset.chunks(MAX_TAGS) {
+            c.untag_resources(&UntagResourcesRequest {
+                resource_type: "invocation".into(),
+                resource_ids: vec![id.clone()],
+                tag_keys: keys.to_vec(),
+                all: None,
+            })
+            .await?;
+        }
         return Ok(id);
     }
     let command_id = match commands.get(&(i.region.clone(), i.command.clone())) {

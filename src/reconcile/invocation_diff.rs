@@ -8,6 +8,8 @@
 //!   change (parameters, frequency, added instances) is changed in place; anything else
 //!   stops the task and invokes a new one. A task that no longer runs is drift.
 //! - Tasks of a removed document are stopped.
+//! - A task whose user tags (the stack's and the document's) differ is re-tagged in place,
+//!   `once` or repeating: tags are not in the spec hash, so they never run anything again.
 //!
 //! The spec hash also covers inputs a task does not report (the command's script and
 //! launcher, the target selector, `fromEnv` references, windowsPasswordName). Those but
@@ -21,12 +23,13 @@ use chrono::{DateTime, Utc};
 
 use super::invocation_model::{
     BATCH_SIZE, DesiredInvocation, LiveInvocation, ParameterSource, PlannedParameter, RepeatMode,
-    RunOptions, TAG_BATCH, TAG_HASH, TAG_INPUTS, invoke_token,
+    RunOptions, TAG_BATCH, TAG_HASH, TAG_INPUTS, invoke_token, user_tag_delta, user_tags,
 };
 use super::invocation_plan::{IneligibleInstance, InvocationPlan, TaskAction, TaskChange};
 use super::invocation_schedule::planned;
 use super::plan::FieldDiff;
 use super::targets::{Inventory, modify_blocker};
+use crate::domain::limits::MAX_TAGS;
 
 /// How a value the plan must not show is shown.
 pub const HIDDEN: &str = "****";
@@ -156,20 +159,28 @@ fn once(
     for (k, batch) in t.instances.chunks(BATCH_SIZE).enumerate() {
         let k = k as u32;
         if let Some(l) = same.iter().find(|l| l.batch == k) {
-            out.push(TaskChange {
+            let ran = format!(
+                "this spec ran as {} ({}); a `once` invocation runs once per spec",
+                l.id, l.status
+            );
+            let mut change = TaskChange {
                 action: TaskAction::NoOp,
                 batch: k,
                 id: Some(l.id.clone()),
-                reasons: vec![format!(
-                    "this spec ran as {} ({}); a `once` invocation runs once per spec",
-                    l.id, l.status
-                )],
+                reasons: vec![ran.clone()],
                 fields: Vec::new(),
                 instances: l.instance_ids(),
                 added_instances: Vec::new(),
                 client_token: None,
                 writes: 0,
-            });
+            };
+            if let Some(f) = tags_field(l, d) {
+                change.action = TaskAction::Modify;
+                change.reasons = vec![format!("{TAGS_IN_PLACE}; {ran}, so it does not run again")];
+                change.fields = vec![f];
+                change.writes = tag_writes(l, d);
+            }
+            out.push(change);
             continue;
         }
         let rest: Vec<String> = batch
@@ -233,7 +244,12 @@ fn changed_since(
     let v = view(l, d);
     let fields = fields(d, &v, l, cmd, None);
     let hidden = hidden_changed(d, l, &fields);
-    let mut names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    // Tags are not in the spec hash: they never explain a run.
+    let mut names: Vec<&str> = fields
+        .iter()
+        .map(|f| f.field.as_str())
+        .filter(|f| *f != "tags")
+        .collect();
     if hidden {
         names.push(HIDDEN_INPUTS);
     }
@@ -475,6 +491,9 @@ fn compare(
         .filter(|f| !f.forces_replace)
         .map(|f| f.field.as_str())
         .collect();
+    // What ModifyInvocationAttribute changes; tags are TagResources' and need no agent.
+    let attributes: Vec<&str> = in_place.iter().copied().filter(|f| *f != "tags").collect();
+    let tags_changed = in_place.contains(&"tags");
     let live_ids = l.instance_ids();
     let added: Vec<String> = after
         .iter()
@@ -484,20 +503,33 @@ fn compare(
     if reasons.is_empty() {
         let region = inp.inventory.get(&l.region).map_or(&[][..], Vec::as_slice);
         let all: Vec<String> = live_ids.iter().chain(&added).cloned().collect();
-        match modify_blocker(region, &all) {
+        let blocker = if attributes.is_empty() {
+            None
+        } else {
+            modify_blocker(region, &all)
+        };
+        match blocker {
             Some(why) => reasons.push(format!(
                 "{} changed, but {why}, so the task is replaced",
                 in_place.join(", ")
             )),
             None => {
                 change.action = TaskAction::Modify;
-                change.reasons = vec![format!(
-                    "{} changed; ModifyInvocationAttribute changes it in place",
-                    in_place.join(", ")
-                )];
+                change.reasons = Vec::new();
+                if !attributes.is_empty() {
+                    change.reasons.push(format!(
+                        "{} changed; ModifyInvocationAttribute changes it in place",
+                        attributes.join(", ")
+                    ));
+                }
+                if tags_changed {
+                    change
+                        .reasons
+                        .push(format!("{TAGS_IN_PLACE}; the task keeps running as it is"));
+                }
                 change.added_instances = added;
-                // ModifyInvocationAttribute, then the hash tags.
-                change.writes = 2;
+                // ModifyInvocationAttribute, then the hash and user tags.
+                change.writes = u32::from(!attributes.is_empty()) + tag_writes(l, d);
                 return change;
             }
         }
@@ -746,7 +778,38 @@ fn fields(
         let removed = before.iter().any(|i| !after.contains(i));
         push("instances", before.join(", "), after.join(", "), removed);
     }
+    out.extend(tags_field(l, d));
     out
+}
+
+const TAGS_IN_PLACE: &str =
+    "the task's tags changed; TagResources and UntagResources change them in place";
+
+/// The task's user tags against the desired ones, as `k=v, ...` sorted by key (the form
+/// of a command's `tags` field); `None` when they agree. Never forces a new task.
+fn tags_field(l: &LiveInvocation, d: &DesiredInvocation) -> Option<FieldDiff> {
+    let text = |t: &BTreeMap<String, String>| {
+        user_tags(t)
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (before, after) = (text(&l.tags), text(&d.tags));
+    (before != after).then(|| FieldDiff {
+        field: "tags".into(),
+        before: Some(before),
+        after: Some(after),
+        forces_replace: false,
+    })
+}
+
+/// The tag calls of an in-place change of task `l`: TagResources of the hash and inputs
+/// tags with the user tags to set, UntagResources of the user tags to remove, at most
+/// [`MAX_TAGS`] tags a call.
+fn tag_writes(l: &LiveInvocation, d: &DesiredInvocation) -> u32 {
+    let (set, unset) = user_tag_delta(&l.tags, &d.tags);
+    ((2 + set.len()).div_ceil(MAX_TAGS) + unset.len().div_ceil(MAX_TAGS)) as u32
 }
 
 /// Parameters as `name=value, ...`; a `fromEnv` one as `name={fromEnv: VAR}` (its value is
@@ -1109,6 +1172,117 @@ mod tests {
         assert_eq!(
             actions(&plan(nb, ids(1), &[ran])),
             [(TaskAction::NoOp, 0, 1)]
+        );
+    }
+
+    #[test]
+    fn tags_change_in_place_and_never_run_anything_again() {
+        let with_tags = |mut d: DesiredInvocation, tags: &[(&str, &str)]| {
+            d.tags = tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            d.tags.insert("assistctl:stack".into(), "s".into());
+            d.tags.insert("assistctl:name".into(), "n".into());
+            d
+        };
+        let live_of = |d: &DesiredInvocation, id: &str| {
+            let mut l = task_of(d, id, 0, &["i-000"]);
+            l.tags = d.tags.clone();
+            l.tags.insert(TAG_HASH.into(), d.hash.clone());
+            l.tags.insert(TAG_INPUTS.into(), d.inputs.clone());
+            l.tags.insert(TAG_BATCH.into(), "0".into());
+            // A system tag the service keeps: neither compared nor removed.
+            l.tags.insert("acs:rm:rgId".into(), "rg-x".into());
+            l
+        };
+        for mode in [RepeatMode::Once, RepeatMode::Period] {
+            let freq = (mode == RepeatMode::Period).then_some("rate(5m)");
+            let old = with_tags(desired(mode, freq, &[]), &[("team", "ops"), ("cost", "a")]);
+            let mut live = live_of(&old, "t-1");
+            live.status = "Success".into();
+            if mode == RepeatMode::Period {
+                live.status = "Scheduled".into();
+            }
+            // In sync, whatever assistctl's own and the system tags.
+            let p = plan(old.clone(), ids(1), std::slice::from_ref(&live));
+            assert_eq!(actions(&p), [(TaskAction::NoOp, 0, 1)], "{mode:?}");
+            // One changed, one removed, one added: the same task is re-tagged.
+            let new = with_tags(old.clone(), &[("team", "sre"), ("env", "prod")]);
+            assert_eq!(new.hash, old.hash, "tags are not in the spec hash");
+            let p = plan(new, ids(1), std::slice::from_ref(&live));
+            let t = &p[0].tasks[0];
+            assert_eq!(t.action, TaskAction::Modify, "{mode:?} {t:?}");
+            assert_eq!(t.id.as_deref(), Some("t-1"));
+            assert!(t.client_token.is_none() && t.added_instances.is_empty());
+            assert_eq!(t.fields.len(), 1, "{t:?}");
+            assert_eq!(t.fields[0].field, "tags");
+            assert_eq!(t.fields[0].before.as_deref(), Some("cost=a, team=ops"));
+            assert_eq!(t.fields[0].after.as_deref(), Some("env=prod, team=sre"));
+            assert!(!t.fields[0].forces_replace);
+            assert!(t.reasons[0].contains("tags changed"), "{t:?}");
+            // TagResources (hash, inputs, env, team) and UntagResources (cost).
+            assert_eq!(t.writes, 2);
+        }
+        // A tag change beside a parameter change: one modify, no agent version needed for
+        // the tags alone.
+        let old = with_tags(
+            desired(RepeatMode::Period, Some("rate(5m)"), &[("a", "1")]),
+            &[],
+        );
+        let live = live_of(&old, "t-1");
+        let retagged = with_tags(old.clone(), &[("team", "sre")]);
+        let inventory = Inventory::from([(
+            "r".to_string(),
+            vec![InventoryInstance {
+                id: "i-000".into(),
+                managed: false,
+                os_type: "linux".into(),
+                status: "Running".into(),
+                online: true,
+                agent_version: "2.2.3.400".into(),
+                resource_group_id: String::new(),
+                tags: BTreeMap::new(),
+            }],
+        )]);
+        let p = plan_with(
+            retagged,
+            ids(1),
+            std::slice::from_ref(&live),
+            CommandRef::Stays("c-1".into()),
+            &inventory,
+        );
+        assert_eq!(
+            p[0].tasks[0].action,
+            TaskAction::Modify,
+            "{:?}",
+            p[0].tasks[0]
+        );
+        assert_eq!(p[0].tasks[0].writes, 1);
+        let both = with_tags(
+            desired(RepeatMode::Period, Some("rate(5m)"), &[("a", "2")]),
+            &[("team", "sre")],
+        );
+        let t = &plan(both, ids(1), std::slice::from_ref(&live))[0].tasks[0];
+        assert_eq!(t.action, TaskAction::Modify);
+        let fields: Vec<&str> = t.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["parameters", "tags"]);
+        assert_eq!(t.reasons.len(), 2, "{t:?}");
+        assert_eq!(t.writes, 2);
+        // A `once` spec that changed runs again, and its tags never count as the reason.
+        let old = with_tags(
+            desired(RepeatMode::Once, None, &[("a", "1")]),
+            &[("team", "ops")],
+        );
+        let mut ran = live_of(&old, "t-1");
+        ran.status = "Success".into();
+        let changed = with_tags(desired(RepeatMode::Once, None, &[("a", "2")]), &[]);
+        let t = &plan(changed, ids(1), &[ran])[0].tasks[0];
+        assert_eq!(t.action, TaskAction::Invoke);
+        assert!(
+            t.reasons[0].ends_with(": parameters changed"),
+            "{:?}",
+            t.reasons
         );
     }
 

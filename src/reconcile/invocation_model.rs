@@ -19,6 +19,41 @@ pub const TAG_BATCH: &str = "assistctl:batch";
 /// StopInvocation 50; 50 fits every operation that takes a task's instance list.
 pub const BATCH_SIZE: usize = 50;
 
+/// The tags of a task a person chose (the stack's and the document's): every tag but
+/// assistctl's own (`assistctl:` ownership, hash, inputs and batch) and the service's
+/// reserved system tags (`acs:`, `aliyun`), which nobody can set or remove, so comparing
+/// them would be drift no apply could ever clear.
+pub fn user_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            !(k.starts_with("assistctl:") || k.starts_with("acs:") || k.starts_with("aliyun"))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Going from a task's `live` tags to the `desired` ones: the user tags to set (new or
+/// another value) and the user tag keys to remove. assistctl's own tags are never in
+/// either: they are kept by the code that owns them.
+pub fn user_tag_delta(
+    live: &BTreeMap<String, String>,
+    desired: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let (live, desired) = (user_tags(live), user_tags(desired));
+    let set = desired
+        .iter()
+        .filter(|(k, v)| live.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let unset = live
+        .keys()
+        .filter(|k| !desired.contains_key(*k))
+        .cloned()
+        .collect();
+    (set, unset)
+}
+
 /// RepeatMode as the API takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RepeatMode {

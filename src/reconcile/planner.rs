@@ -346,7 +346,17 @@ pub fn manifest_digest(desired: &Desired) -> String {
         desired
             .invocations
             .iter()
-            .map(|i| format!("invocation\0{}\0{}\0{}", i.region, i.name, i.hash)),
+            // Tags are not in the spec hash, and a saved plan must still be made from them.
+            .map(|i| {
+                let tags: Vec<String> = i.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!(
+                    "invocation\0{}\0{}\0{}\0{}",
+                    i.region,
+                    i.name,
+                    i.hash,
+                    tags.join("\0")
+                )
+            }),
     );
     items.sort();
     digest(&items)

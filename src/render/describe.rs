@@ -232,11 +232,17 @@ pub enum TagChange {
 pub fn tag_changes(change: &Change, before: Option<&str>, after: Option<&str>) -> Vec<TagChange> {
     match (&change.live, &change.desired) {
         (Some(l), Some(d)) => tag_delta(&l.tags, &d.tags),
-        _ => tag_delta(
-            &parse_tags(before.unwrap_or_default()),
-            &parse_tags(after.unwrap_or_default()),
-        ),
+        _ => tag_changes_of_text(before, after),
     }
+}
+
+/// The tag changes of a `tags` field difference that carries only its `k=v, k=v` text (an
+/// invocation task's), key by key.
+pub fn tag_changes_of_text(before: Option<&str>, after: Option<&str>) -> Vec<TagChange> {
+    tag_delta(
+        &parse_tags(before.unwrap_or_default()),
+        &parse_tags(after.unwrap_or_default()),
+    )
 }
 
 fn tag_delta(

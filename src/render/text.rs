@@ -299,6 +299,14 @@ impl Writer<'_> {
             } else {
                 ""
             };
+            if f.field == "tags" {
+                // Key by key, as a command's tags are shown.
+                self.line(&format!("{NESTED}{tilde} tags{forces}:"));
+                let changes =
+                    describe::tag_changes_of_text(f.before.as_deref(), f.after.as_deref());
+                self.tag_lines(&format!("{NESTED}    "), changes);
+                continue;
+            }
             self.line(&format!(
                 "{NESTED}{tilde} {}: {:?} -> {:?}{forces}",
                 describe::visible(&f.field),
@@ -360,6 +368,34 @@ impl Writer<'_> {
         self.paint(style, s)
     }
 
+    /// Tag changes key by key: `+ key: "value"`, `~ key: "old" -> "new"`, `- key: "value"`.
+    fn tag_lines(&mut self, indent: &str, changes: Vec<TagChange>) {
+        let tilde = self.symbol("~");
+        for t in changes {
+            let l = match t {
+                TagChange::Added { key, value } => {
+                    format!(
+                        "{} {}: {value:?}",
+                        self.symbol("+"),
+                        describe::visible(&key)
+                    )
+                }
+                TagChange::Changed { key, before, after } => format!(
+                    "{tilde} {}: {before:?} -> {after:?}",
+                    describe::visible(&key)
+                ),
+                TagChange::Removed { key, value } => {
+                    format!(
+                        "{} {}: {value:?}",
+                        self.symbol("-"),
+                        describe::visible(&key)
+                    )
+                }
+            };
+            self.line(&format!("{indent}{l}"));
+        }
+    }
+
     fn created(&mut self, c: &Change) {
         let Some(d) = &c.desired else { return };
         let plus = self.symbol("+");
@@ -403,29 +439,8 @@ impl Writer<'_> {
             }
             "tags" => {
                 self.line(&format!("{DETAIL}{tilde} tags{forces}:"));
-                for t in describe::tag_changes(c, f.before.as_deref(), f.after.as_deref()) {
-                    let l = match t {
-                        TagChange::Added { key, value } => {
-                            format!(
-                                "{} {}: {value:?}",
-                                self.symbol("+"),
-                                describe::visible(&key)
-                            )
-                        }
-                        TagChange::Changed { key, before, after } => format!(
-                            "{tilde} {}: {before:?} -> {after:?}",
-                            describe::visible(&key)
-                        ),
-                        TagChange::Removed { key, value } => {
-                            format!(
-                                "{} {}: {value:?}",
-                                self.symbol("-"),
-                                describe::visible(&key)
-                            )
-                        }
-                    };
-                    self.line(&format!("{NESTED}{l}"));
-                }
+                let changes = describe::tag_changes(c, f.before.as_deref(), f.after.as_deref());
+                self.tag_lines(NESTED, changes);
             }
             field => {
                 let before = f

@@ -369,14 +369,27 @@ fn invocation_details(i: &InvocationPlan) -> String {
             t.id.as_deref()
                 .map_or(String::new(), |id| format!(" {}", code(id, In::Table)));
         let mut why = t.reasons.clone();
-        why.extend(t.fields.iter().map(|f| {
-            format!(
+        for f in &t.fields {
+            if f.field == "tags" {
+                // Key by key, as a command's tags are shown.
+                let changes =
+                    describe::tag_changes_of_text(f.before.as_deref(), f.after.as_deref());
+                why.extend(changes.into_iter().map(|c| match c {
+                    TagChange::Added { key, value } => format!("tag {key}: added {value}"),
+                    TagChange::Changed { key, before, after } => {
+                        format!("tag {key}: {before} -> {after}")
+                    }
+                    TagChange::Removed { key, value } => format!("tag {key}: removed {value}"),
+                }));
+                continue;
+            }
+            why.push(format!(
                 "{}: {} -> {}",
                 f.field,
                 f.before.as_deref().unwrap_or_default(),
                 f.after.as_deref().unwrap_or_default()
-            )
-        }));
+            ));
+        }
         if !t.added_instances.is_empty() {
             why.push(format!("adds {}", t.added_instances.join(", ")));
         }

@@ -400,8 +400,88 @@ fn tag_count_includes_stack_and_ownership_tags() {
         8,
         5,
         "spec.tags",
-        "17 tags here, 2 from the stack and 2 ownership tags make 21",
+        "17 tags here, 2 from the stack and the 2 tags assistctl reserves on every command (`assistctl:stack` and `assistctl:name`) make 21",
     );
+}
+
+/// A task carries five assistctl: tags, so 15 of the stack's and its own fit, not 18: the
+/// count the planner refuses too, told at validate, where the tags are written.
+#[test]
+fn an_invocation_task_keeps_room_for_its_five_reserved_tags() {
+    let own = |n: usize| -> String { (0..n).map(|i| format!("    t{i}: v\n")).collect() };
+    let inv = |n: usize| {
+        format!(
+            "  type: shell\n  content: echo\n{INV_HEAD}  command: c1\n  targets: {{ instanceIds: [i-abc] }}\n  tags:\n{}",
+            own(n)
+        )
+    };
+    let stack_with = |n: usize| {
+        let tags: String = (0..n).map(|i| format!("s{i}: v, ")).collect();
+        format!(
+            "apiVersion: assistctl/v1\nkind: Stack\nmetadata: {{ name: s }}\nspec:\n  region: cn-hangzhou\n  tags: {{ {} }}\n",
+            tags.trim_end_matches(", ")
+        )
+    };
+    let count_errors = |r: &Value| {
+        r["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "tag-count")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    // 16 of its own: 21 on the task.
+    let f = Fixture::with(&format!("{CMD_HEAD}{}", inv(16)));
+    let r = f.report();
+    expect(
+        &r,
+        "tag-count",
+        "main.yaml",
+        15,
+        5,
+        "spec.tags",
+        "16 tags here and the 5 tags assistctl reserves on every invocation task (`assistctl:stack`, `assistctl:name`, `assistctl:hash`, `assistctl:inputs` and `assistctl:batch`) make 21; a resource may carry at most 20",
+    );
+    let help = count_errors(&r)[0]["help"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(help.contains("at most 15 of the stack's"), "{help}");
+    assert_eq!(f.validate(&[]).status.code(), Some(1));
+    // With the stack's: 13 + 2 fit exactly, 14 + 2 do not.
+    let f = Fixture::new();
+    f.write("stack.yaml", stack_with(2));
+    f.write("main.yaml", format!("{CMD_HEAD}{}", inv(13)));
+    assert!(count_errors(&f.report()).is_empty(), "{}", f.report());
+    f.write("main.yaml", format!("{CMD_HEAD}{}", inv(14)));
+    expect(
+        &f.report(),
+        "tag-count",
+        "main.yaml",
+        15,
+        5,
+        "spec.tags",
+        "14 tags here, 2 from the stack and the 5 tags assistctl reserves on every invocation task",
+    );
+    // The stack's tags go onto every task, so they are counted against a task's room once,
+    // at the stack, whether or not a document has tags of its own.
+    f.write("stack.yaml", stack_with(16));
+    f.write(
+        "main.yaml",
+        format!("{CMD_HEAD}{}", inv(0).trim_end_matches("  tags:\n")),
+    );
+    let r = f.report();
+    expect(
+        &r,
+        "tag-count",
+        "stack.yaml",
+        6,
+        9,
+        "spec.tags",
+        "16 tags here and the 5 tags assistctl reserves on every invocation task",
+    );
+    assert_eq!(count_errors(&r).len(), 1, "{r}");
 }
 
 #[test]

@@ -1,6 +1,16 @@
 //! Tag rules shared by commands, invocations and the tag APIs.
 
-use super::limits::MAX_TAG_VALUE_CHARS;
+use super::limits::{MAX_TAG_VALUE_CHARS, MAX_TAGS};
+
+/// Tags assistctl puts on every command it owns: `assistctl:stack` and `assistctl:name`.
+pub const COMMAND_RESERVED_TAGS: usize = 2;
+/// Tags assistctl puts on every invocation task it owns: `assistctl:stack`,
+/// `assistctl:name`, `assistctl:hash`, `assistctl:inputs` and `assistctl:batch`.
+pub const TASK_RESERVED_TAGS: usize = 5;
+/// User tags (the stack's and a document's own together) that fit a command.
+pub const MAX_COMMAND_USER_TAGS: usize = MAX_TAGS - COMMAND_RESERVED_TAGS;
+/// User tags (the stack's and a document's own together) that fit an invocation's tasks.
+pub const MAX_TASK_USER_TAGS: usize = MAX_TAGS - TASK_RESERVED_TAGS;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TagRuleError {

@@ -17,13 +17,14 @@ use super::desired::Desired;
 use super::diff::{self, Live};
 use super::invocation_diff::{self, CommandRef, Target};
 use super::invocation_live;
-use super::invocation_model::LiveInvocation;
+use super::invocation_model::{LiveInvocation, user_tags};
 use super::invocation_plan::InvocationPlan;
 use super::live::{self, Reads};
 use super::plan::{Action, ApiCalls, Change, OwnershipMove, PLAN_FORMAT_VERSION, Plan, Summary};
 use super::stacks;
 use super::targets::{self, Inventory};
 use crate::domain::limits::MAX_TAGS;
+use crate::domain::tags::{MAX_TASK_USER_TAGS, TASK_RESERVED_TAGS};
 
 /// How a plan was asked for. Saved in the plan, so `apply --plan` makes it again the
 /// same way.
@@ -317,12 +318,15 @@ fn invocation_checks(
         }
     }
     for d in &desired.invocations {
-        // The hash, inputs and batch tags join the ownership tags on every task.
-        let n = d.tags.len() + 3;
-        if n > MAX_TAGS && (opts.targets.is_empty() || opts.targets.contains(&d.name)) {
+        // The same count `validate` makes (domain::tags): the user tags, the stack's and
+        // the document's own, beside the reserved assistctl: tags of every task.
+        let user = user_tags(&d.tags).len();
+        if user > MAX_TASK_USER_TAGS && (opts.targets.is_empty() || opts.targets.contains(&d.name))
+        {
             blockers.push(format!(
-                "invocation `{}` would carry {n} tags (the stack's, its own and five assistctl: tags); a task takes at most {MAX_TAGS}",
-                d.name
+                "invocation `{}` has {user} tags of the stack's and its own; with the {TASK_RESERVED_TAGS} reserved assistctl: tags (stack, name, hash, inputs, batch) a task would carry {}, and a task takes at most {MAX_TAGS}: keep at most {MAX_TASK_USER_TAGS}",
+                d.name,
+                user + TASK_RESERVED_TAGS
             ));
         }
     }

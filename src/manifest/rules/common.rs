@@ -7,14 +7,43 @@ use regex::Regex;
 
 use crate::domain::command_type::Os;
 use crate::domain::limits::{MAX_TAG_KEY_CHARS, MAX_TAGS, MAX_WORKING_DIR_CHARS};
-use crate::domain::tags::validate_tag;
+use crate::domain::tags::{COMMAND_RESERVED_TAGS, TASK_RESERVED_TAGS, validate_tag};
 use crate::manifest::diagnostic::Diagnostic;
 use crate::manifest::located::escape;
 use crate::manifest::set::Located;
+use crate::manifest::types::{CommandDocument, InvocationDocument, StackDocument};
 
-/// Tags assistctl adds to everything it owns (`assistctl:stack`, `assistctl:name`).
-pub const OWNERSHIP_TAGS: usize = 2;
 pub const RESERVED_TAG_PREFIX: &str = "assistctl:";
+
+/// The tags assistctl reserves on what a document of this kind becomes. The counts are
+/// the ones the planner checks too (`domain::tags`), so validate and plan agree.
+pub trait ReservedTags {
+    /// How many: the room left for user tags is `MAX_TAGS` less this.
+    const RESERVED: usize;
+    /// What carries them, and which they are, for messages.
+    const CARRIER: &'static str;
+    const NAMES: &'static str;
+}
+
+impl ReservedTags for CommandDocument {
+    const RESERVED: usize = COMMAND_RESERVED_TAGS;
+    const CARRIER: &'static str = "command";
+    const NAMES: &'static str = "`assistctl:stack` and `assistctl:name`";
+}
+
+impl ReservedTags for InvocationDocument {
+    const RESERVED: usize = TASK_RESERVED_TAGS;
+    const CARRIER: &'static str = "invocation task";
+    const NAMES: &'static str = "`assistctl:stack`, `assistctl:name`, `assistctl:hash`, `assistctl:inputs` and `assistctl:batch`";
+}
+
+/// The stack's tags go onto every command and every invocation task, so they must leave
+/// room for a task's reserved tags.
+impl ReservedTags for StackDocument {
+    const RESERVED: usize = TASK_RESERVED_TAGS;
+    const CARRIER: &'static str = "invocation task";
+    const NAMES: &'static str = InvocationDocument::NAMES;
+}
 
 static REGION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z]{2,}(-[a-z0-9]+){1,4}$").expect("static regex"));
@@ -80,8 +109,10 @@ pub fn resource_group<T>(
 }
 
 /// Checks a resource's own tags: each tag's rules, the reserved `assistctl:` prefix,
-/// and the count with the stack's tags and the ownership tags added.
-pub fn tags<T>(
+/// and the count with the stack's tags and the reserved tags added. A document without
+/// tags of its own is not counted: the stack's tags alone are checked at the stack, once,
+/// against the larger reservation of a task.
+pub fn tags<T: ReservedTags>(
     doc: &Located<T>,
     pointer: &str,
     tags: &BTreeMap<String, String>,
@@ -94,7 +125,7 @@ pub fn tags<T>(
             diags.push(
                 Diagnostic::error("tag", &doc.file, doc.key_pos(&p), format!("tag key `{k}` uses the prefix `assistctl:`, which assistctl reserves for ownership"))
                     .with_path(&p)
-                    .with_help("choose another key; assistctl adds `assistctl:stack` and `assistctl:name` itself"),
+                    .with_help(format!("choose another key; assistctl adds {} itself", T::NAMES)),
             );
             continue;
         }
@@ -104,18 +135,30 @@ pub fn tags<T>(
             );
         }
     }
-    let total = tags.len() + inherited + OWNERSHIP_TAGS;
+    let total = tags.len() + inherited + T::RESERVED;
     if !tags.is_empty() && total > MAX_TAGS {
+        let stack = if inherited > 0 {
+            format!(", {inherited} from the stack")
+        } else {
+            String::new()
+        };
         diags.push(
             doc.error(
                 "tag-count",
                 pointer,
                 format!(
-                    "{} tags here, {inherited} from the stack and {OWNERSHIP_TAGS} ownership tags make {total}; a resource may carry at most {MAX_TAGS}",
-                    tags.len()
+                    "{} tags here{stack} and the {} tags assistctl reserves on every {} ({}) make {total}; a resource may carry at most {MAX_TAGS}",
+                    tags.len(),
+                    T::RESERVED,
+                    T::CARRIER,
+                    T::NAMES,
                 ),
             )
-            .with_help(format!("remove {} tags", total - MAX_TAGS)),
+            .with_help(format!(
+                "remove {} tags: at most {} of the stack's and the document's own fit (a key set in both counts twice)",
+                total - MAX_TAGS,
+                MAX_TAGS - T::RESERVED
+            )),
         );
     }
 }

@@ -259,6 +259,55 @@ fn target_limits_the_plan() {
 }
 
 #[test]
+fn an_unknown_target_is_an_error_with_did_you_mean() {
+    let emu = Emu::start(&[]);
+    let f = set(&[command("nightly-backup", HELLO), command("b", HELLO)]);
+    for verb in [
+        &["plan", "--detailed-exitcode"][..],
+        &["apply", "--auto-approve"],
+    ] {
+        let mut args = verb.to_vec();
+        args.extend(["--target", "nightly-bakup", "."]);
+        let out = emu.run(&f, &args);
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{verb:?}: {t}");
+        assert!(
+            t.contains("--target `nightly-bakup` names no document of stack `shop`: did you mean `nightly-backup`?"),
+            "{t}"
+        );
+        assert!(
+            t.contains("documents in the manifests: `b`, `nightly-backup`"),
+            "{t}"
+        );
+        assert!(!t.contains("No changes"), "{t}");
+    }
+    assert_eq!(
+        actions(&emu.plan_json(&f)),
+        vec![act("create", "b"), act("create", "nightly-backup")],
+        "nothing was applied"
+    );
+    // A removed document the stack still owns can be targeted, to prune just it.
+    emu.apply(&f);
+    let f2 = set(&[command("nightly-backup", HELLO)]);
+    std::fs::copy(
+        f2.path().join("commands.yaml"),
+        f.path().join("commands.yaml"),
+    )
+    .unwrap();
+    let out = emu.run(&f, &["plan", "--format", "json", "--target", "b", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(actions(&p), vec![act("delete", "b")]);
+    let out = emu.run(&f, &["plan", "--target", "c", "."]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("removed documents the stack still owns in the cloud: `b`"),
+        "{t}"
+    );
+}
+
+#[test]
 fn apply_refuses_without_a_terminal_or_auto_approve() {
     let emu = Emu::start(&[]);
     let f = set(&[command("a", HELLO)]);

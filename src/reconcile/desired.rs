@@ -24,8 +24,8 @@ pub struct Desired {
     pub not_reconciled: Vec<NotReconciled>,
 }
 
-/// Builds the desired state of a set that validated without errors. `targets` limits it
-/// to the named documents (`--target`); the returned flag says whether it was limited.
+/// Builds the desired state of a set that validated without errors, every document of it:
+/// `--target` limits the plan, in the planner.
 pub fn build(
     set: &ManifestSet,
     scripts: &Scripts,

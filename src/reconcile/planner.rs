@@ -25,6 +25,7 @@ use super::stacks;
 use super::targets::{self, Inventory};
 use crate::domain::limits::MAX_TAGS;
 use crate::domain::tags::{MAX_TASK_USER_TAGS, TASK_RESERVED_TAGS};
+use crate::manifest::diagnostic::did_you_mean;
 
 /// How a plan was asked for. Saved in the plan, so `apply --plan` makes it again the
 /// same way.
@@ -170,9 +171,10 @@ fn command_refs(changes: &[Change]) -> BTreeMap<(String, String), CommandRef> {
         .collect()
 }
 
-pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Result<Plan, Error> {
+pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> anyhow::Result<Plan> {
     let reads = Reads::default();
     let state = read_live(client, desired, opts, &reads).await?;
+    check_targets(desired, &state, opts)?;
     let live = &state.commands;
     let (mut changes, mut conflicts) = diff::diff(&desired.stack, &desired.commands, live);
     let resolved = resolve_targets(desired, &state.inventory);
@@ -266,6 +268,69 @@ pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> Res
             writes,
         },
     })
+}
+
+/// Refuses a `--target` that names nothing: a typo would otherwise plan nothing and say
+/// "No changes", which a nightly job reads as "in sync". A target may name a document of
+/// the manifests, or a command or task the stack owns whose document is gone (to prune
+/// just it), so names the manifests lack are checked against the live state as well.
+fn check_targets(desired: &Desired, state: &LiveState, opts: &PlanOptions) -> anyhow::Result<()> {
+    let mut documents: Vec<&str> = desired
+        .commands
+        .iter()
+        .map(|c| c.state.name.as_str())
+        .chain(desired.invocations.iter().map(|i| i.name.as_str()))
+        .collect();
+    documents.sort();
+    documents.dedup();
+    let mut owned: Vec<&str> = state
+        .commands
+        .owned
+        .iter()
+        .map(|c| c.state.name.as_str())
+        .chain(state.invocations.iter().map(|i| i.name.as_str()))
+        .filter(|n| !documents.contains(n))
+        .collect();
+    owned.sort();
+    owned.dedup();
+    let unknown: Vec<&String> = opts
+        .targets
+        .iter()
+        .filter(|t| !documents.contains(&t.as_str()) && !owned.contains(&t.as_str()))
+        .collect();
+    let Some(first) = unknown.first() else {
+        return Ok(());
+    };
+    let names = |list: &[&str]| {
+        list.iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let listed: Vec<String> = unknown.iter().map(|t| format!("`{t}`")).collect();
+    let mut msg = format!(
+        "--target {} names no document of stack `{}`",
+        listed.join(", "),
+        desired.stack
+    );
+    if let Some(hint) = did_you_mean(first, documents.iter().chain(&owned).copied()) {
+        msg.push_str(&format!(": {hint}"));
+    }
+    msg.push_str(&format!(
+        "\n  documents in the manifests: {}",
+        if documents.is_empty() {
+            "none".to_string()
+        } else {
+            names(&documents)
+        }
+    ));
+    if !owned.is_empty() {
+        msg.push_str(&format!(
+            "\n  removed documents the stack still owns in the cloud: {}",
+            names(&owned)
+        ));
+    }
+    Err(anyhow::anyhow!(msg))
 }
 
 /// The region's command quota and how many commands it holds now.

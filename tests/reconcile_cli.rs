@@ -552,3 +552,146 @@ fn plan_reads_with_list_calls_not_one_describe_per_command() {
         "with one DescribeRegions"
     );
 }
+
+/// Two stacks in one region, with the same document names (one stack per environment, as
+/// `--allow-duplicates` means): applying, pruning and emptying stack A leaves every command
+/// and task of stack B as it was, read back with the official SDK and by B's own plan.
+#[test]
+fn two_stacks_with_the_same_names_never_touch_each_other() {
+    let emu = Emu::start(&[]);
+    let sdk = common::sdk::Sdk::new(&emu);
+    let stack = |name: &str| {
+        format!(
+            "apiVersion: assistctl/v1\nkind: Stack\nmetadata: {{ name: {name} }}\nspec:\n  region: cn-hangzhou\n"
+        )
+    };
+    let invocation = |name: &str, command: &str, extra: &str| {
+        format!(
+            "---\napiVersion: assistctl/v1\nkind: Invocation\nmetadata: {{ name: {name} }}\nspec:\n  command: {command}\n  targets: {{ instanceIds: [i-bp1web0000000000001] }}\n{extra}"
+        )
+    };
+    let docs = |who: &str| {
+        vec![
+            command("hello", &HELLO.replace("hello", who)),
+            command("disk", "  type: shell\n  timeout: 30\n  content: df -h\n"),
+            invocation("greet", "hello", ""),
+            invocation("disk-every-5m", "disk", "  schedule: { rate: 5m }\n"),
+        ]
+    };
+    let fixture = |name: &str, docs: &[String]| {
+        let f = Fixture::new();
+        f.write("stack.yaml", stack(name));
+        f.write("commands.yaml", docs.join("\n"));
+        f
+    };
+    let a = fixture("stack-a", &docs("from a"));
+    let b = fixture("stack-b", &docs("from b"));
+    let apply = |f: &Fixture, extra: &[&str]| {
+        let mut args = vec!["apply", "--auto-approve", "--allow-duplicates"];
+        args.extend_from_slice(extra);
+        args.push(".");
+        let out = emu.run(f, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    };
+    apply(&a, &[]);
+    apply(&b, &[]);
+
+    // B as it is: its plan in sync, its command ids, its tasks as the SDK reads them.
+    let b_plan = || {
+        let out = emu.run(
+            &b,
+            &[
+                "plan",
+                "--format",
+                "json",
+                "--allow-duplicates",
+                "--detailed-exitcode",
+                ".",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "B drifted: {}", text(&out));
+        let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ids: Vec<(String, String)> = p["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                assert_eq!(c["action"], "noOp", "{c}");
+                (
+                    c["name"].as_str().unwrap().into(),
+                    c["id"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        ids
+    };
+    let b_tasks = || {
+        let mut tasks: Vec<String> = sdk
+            .invocations("stack-b")
+            .iter()
+            .map(|t| {
+                // What B's runs depend on and what would change if A touched them; the
+                // per-run status of a `once` task moves on by itself.
+                let status = if t["RepeatMode"] == "Once" {
+                    "-"
+                } else {
+                    t["Status"].as_str().unwrap()
+                };
+                format!(
+                    "{} {} {} {status}",
+                    t["InvokeId"], t["CommandId"], t["Tags"]
+                )
+            })
+            .collect();
+        tasks.sort();
+        tasks
+    };
+    let commands = b_plan();
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    let tasks = b_tasks();
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert!(
+        tasks
+            .iter()
+            .all(|t| t.contains("\"assistctl:stack\":\"stack-b\"")),
+        "{tasks:?}"
+    );
+    assert!(tasks.iter().any(|t| t.ends_with(" Scheduled")), "{tasks:?}");
+    let a_ids: Vec<String> = sdk
+        .invocations("stack-a")
+        .iter()
+        .map(|t| t["InvokeId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(a_ids.len(), 2);
+    assert!(
+        a_ids
+            .iter()
+            .all(|id| !tasks.iter().any(|t| t.contains(id.as_str())))
+    );
+
+    // A prunes a document of the same name as one of B's: its command and its task.
+    let mut pruned = docs("from a");
+    pruned.retain(|d| !d.contains("disk"));
+    a.write("commands.yaml", pruned.join("\n"));
+    let out = emu.run(&a, &["plan", "--format", "json", "--allow-duplicates", "."]);
+    let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(actions(&p), vec![act("delete", "disk")], "{p}");
+    apply(&a, &[]);
+    assert_eq!(b_plan(), commands);
+    assert_eq!(b_tasks(), tasks);
+
+    // A empties itself.
+    std::fs::remove_file(a.path().join("commands.yaml")).unwrap();
+    apply(&a, &["--allow-empty"]);
+    let out = emu.run(&a, &["plan", "--format", "json", "--allow-duplicates", "."]);
+    let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(p["changes"].as_array().unwrap().len(), 0, "{p}");
+    let a_active: Vec<Value> = sdk
+        .invocations("stack-a")
+        .into_iter()
+        .filter(|t| t["RepeatMode"] != "Once" && t["Status"] == "Scheduled")
+        .collect();
+    assert!(a_active.is_empty(), "{a_active:?}");
+    assert_eq!(b_plan(), commands);
+    assert_eq!(b_tasks(), tasks);
+}

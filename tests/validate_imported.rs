@@ -29,13 +29,14 @@ fn imported_manifests_validate_strictly_with_the_repositorys_schema_and_no_reser
     let repo = Fixture::new();
     std::fs::create_dir(repo.path().join(".git")).unwrap();
     repo.write("stack.yaml", STACK);
-    repo.write(
-        "schema/assistctl.schema.json",
-        std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/assistctl.schema.json"),
-        )
-        .unwrap(),
-    );
+    // The schema as docs/manifest-reference.md says to write it into the repository.
+    std::fs::create_dir(repo.path().join("schema")).unwrap();
+    let out = common::bin()
+        .current_dir(repo.path())
+        .args(["schema", "--out", "schema/assistctl.schema.json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
     let out = emu.run(
         &repo,
         &[

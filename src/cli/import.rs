@@ -135,7 +135,7 @@ fn schema_line(out: &Path) -> String {
         }
     }
     format!(
-        "# For editor completion: run `assistctl schema --out {SCHEMA_REL}` at the repository's top and\n# start this file with a yaml-language-server schema comment giving its path relative to this file.\n"
+        "# For editor completion: run `mkdir -p schema && assistctl schema --out {SCHEMA_REL}` at the repository's top and\n# start this file with a yaml-language-server schema comment giving its path relative to this file.\n"
     )
 }
 

@@ -64,12 +64,15 @@ fn imported_manifests_validate_strictly_with_the_repositorys_schema_and_no_reser
         "the user's own tag is kept: {written}"
     );
 
-    let out = common::bin()
-        .current_dir(repo.path())
-        .args(["validate", "--strict", "."])
-        .output()
-        .unwrap();
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{t}\n{written}");
-    assert!(t.contains("valid: 0 errors, 0 warnings"), "{t}");
+    // The whole set, and the imported directory alone (checked with the Stack above it).
+    for path in [".", "stacks/imported"] {
+        let out = common::bin()
+            .current_dir(repo.path())
+            .args(["validate", "--strict", path])
+            .output()
+            .unwrap();
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{path}: {t}\n{written}");
+        assert!(t.contains("valid: 0 errors, 0 warnings"), "{path}: {t}");
+    }
 }

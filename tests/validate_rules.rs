@@ -242,6 +242,31 @@ fn builtins_are_recognised_and_unknown_ones_rejected() {
     );
 }
 
+/// Parameters are inferred off when the script has no custom or known built-in
+/// placeholder; a mistyped built-in must not slip through because of that.
+#[test]
+fn an_unknown_builtin_alone_is_rejected_unless_parameters_are_switched_off() {
+    let r = command("  type: shell\n  content: echo {{ACS::NoSuchThing}}\n").report();
+    expect(
+        &r,
+        "unknown-builtin",
+        "main.yaml",
+        6,
+        17,
+        "spec.content",
+        "`{{ACS::NoSuchThing}}` is not a built-in",
+    );
+    assert_eq!(r["errors"], 1, "{r}");
+    let r = command("  type: shell\n  content: echo {{ACS::InstanceNme}}\n").report();
+    let help = r["diagnostics"][0]["help"].as_str().unwrap_or_default();
+    assert!(help.contains("did you mean `ACS::InstanceName`?"), "{r}");
+    // Written literally on purpose: enableParameter: false says the braces are text.
+    let r =
+        command("  type: shell\n  enableParameter: false\n  content: echo {{ACS::NoSuchThing}}\n")
+            .report();
+    assert_eq!(r["errors"], 0, "{r}");
+}
+
 #[test]
 fn literal_braces_need_enable_parameter_false() {
     let r = command("  type: shell\n  content: echo {{x}} $(docker inspect -f '{{.State}}' c)\n  parameters: { x: {} }\n").report();
@@ -865,8 +890,35 @@ fn cron_is_quartz_with_seconds_and_runs_10s_apart_and_longer_than_the_timeout() 
         "spec.schedule.cron",
         "is invalid",
     );
+    // One day field names days, the other has `*`: the service's rule wants `?` there,
+    // and the help gives the expression with it.
+    let r = with_invocation(cmd, &inv("0 0 2 * * MON-FRI")).report();
+    expect(
+        &r,
+        "schedule",
+        "main.yaml",
+        15,
+        21,
+        "spec.schedule.cron",
+        "sets day-of-week (`MON-FRI`) but has `*` in day-of-month",
+    );
+    let help = r["diagnostics"][0]["help"].as_str().unwrap_or_default();
+    assert!(help.contains("did you mean `0 0 2 ? * MON-FRI`?"), "{r}");
+    let r = with_invocation(cmd, &inv("0 0 2 1 * MON")).report();
+    expect(
+        &r,
+        "schedule",
+        "main.yaml",
+        15,
+        21,
+        "spec.schedule.cron",
+        "sets both day-of-month and day-of-week",
+    );
     for ok in [
         "0 0 2 ? * *",
+        "0 0 2 * * ?",
+        "0 0 2 * * *",
+        "0 0 2 ? * MON-FRI",
         "0 0/30 10-11 * * ? 2099",
         "0 0 12 ? * WED",
         "0 15 10 L * ?",

@@ -12,6 +12,7 @@ use super::connect::{self, ConnectArgs};
 use super::output::OK;
 use crate::cloud::ops::commands::{Command, DescribeCommandsRequest};
 use crate::domain::command_type::CommandType;
+use crate::domain::tags::{TagRuleError, validate_tag};
 use crate::manifest::types::{
     ApiVersion, CommandDocument, CommandKind, CommandSpec, Metadata, ParameterSpec, TypeName,
 };
@@ -53,10 +54,11 @@ pub async fn run(args: Args) -> anyhow::Result<u8> {
     }
     std::fs::create_dir_all(args.out.join("scripts"))
         .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let schema = schema_line(&args.out);
     let mut used = BTreeMap::new();
     for c in &found {
         let file = unique_stem(&c.name, &mut used);
-        write(&args.out, &file, &args.region, c)?;
+        write(&args.out, &file, &args.region, c, &schema)?;
         println!(
             "imported {} `{}` -> {}",
             c.command_id,
@@ -110,7 +112,44 @@ fn unique_stem(name: &str, used: &mut BTreeMap<String, usize>) -> String {
     if *n > 1 { format!("{stem}-{n}") } else { stem }
 }
 
-fn write(dir: &Path, stem: &str, region: &str, c: &Command) -> anyhow::Result<()> {
+/// Where the repository's copy of the schema is expected, relative to its top.
+const SCHEMA_REL: &str = "schema/assistctl.schema.json";
+
+/// The editor's schema line for manifests written to `out`: a path relative to `out` to
+/// the nearest `schema/assistctl.schema.json` in `out` or above (up to the git
+/// repository's top), as docs/manifest-reference.md recommends. assistctl publishes no
+/// schema URL, so without a copy in the tree the line says how to make one instead of
+/// pointing at a file that does not exist.
+fn schema_line(out: &Path) -> String {
+    if let Ok(dir) = std::fs::canonicalize(out) {
+        for (depth, a) in dir.ancestors().enumerate() {
+            if a.join(SCHEMA_REL).is_file() {
+                return format!(
+                    "# yaml-language-server: $schema={}{SCHEMA_REL}\n",
+                    "../".repeat(depth)
+                );
+            }
+            if a.join(".git").exists() {
+                break;
+            }
+        }
+    }
+    format!(
+        "# For editor completion: run `mkdir -p schema && assistctl schema --out {SCHEMA_REL}` at the repository's top and\n# start this file with a yaml-language-server schema comment giving its path relative to this file.\n"
+    )
+}
+
+/// Tags a manifest may not carry: the service's own (`aliyun...`, `acs:...`, e.g. the
+/// resource manager's `acs:rm:rgId`) and assistctl's ownership tags, which apply adds.
+fn reserved_tag(key: &str) -> bool {
+    key.to_ascii_lowercase().starts_with("assistctl:")
+        || matches!(
+            validate_tag(key, "", usize::MAX),
+            Err(TagRuleError::ReservedPrefix(_))
+        )
+}
+
+fn write(dir: &Path, stem: &str, region: &str, c: &Command, schema: &str) -> anyhow::Result<()> {
     let ty = CommandType::from_api_name(&c.command_type).with_context(|| {
         format!(
             "{} has type {}, which assistctl does not know",
@@ -154,6 +193,7 @@ fn write(dir: &Path, stem: &str, region: &str, c: &Command) -> anyhow::Result<()
             tags: c
                 .tags
                 .iter()
+                .filter(|t| !reserved_tag(&t.key))
                 .map(|t| (t.key.clone(), t.value.clone()))
                 .collect(),
             enable_parameter: Some(c.enable_parameter),
@@ -162,8 +202,23 @@ fn write(dir: &Path, stem: &str, region: &str, c: &Command) -> anyhow::Result<()
         },
     };
     let yaml = serde_saphyr::to_string(&doc).context("cannot write the manifest")?;
+    let dropped: Vec<String> = c
+        .tags
+        .iter()
+        .filter(|t| reserved_tag(&t.key))
+        .map(|t| format!("{}={}", t.key, t.value))
+        .collect();
+    // Said in the file, so nobody wonders where the live command's other tags went.
+    let dropped = if dropped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "# Left out, as reserved tags a manifest may not set (the service or assistctl sets them): {}\n",
+            dropped.join(", ")
+        )
+    };
     let text = format!(
-        "# yaml-language-server: $schema=https://assistctl.dev/schema/assistctl.schema.json\n# Imported from {} by `assistctl import`; apply adopts it (tags it as the stack's).\n{yaml}",
+        "{schema}# Imported from {} by `assistctl import`; apply adopts it (tags it as the stack's).\n{dropped}{yaml}",
         c.command_id
     );
     std::fs::write(dir.join(format!("{stem}.yaml")), text)
@@ -178,5 +233,50 @@ fn type_name(t: CommandType) -> TypeName {
         CommandType::Perl => TypeName::Perl,
         CommandType::Bat => TypeName::Bat,
         CommandType::PowerShell => TypeName::PowerShell,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_tags_are_the_services_and_assistctls() {
+        for k in [
+            "acs:rm:rgId",
+            "ACS:x",
+            "aliyun",
+            "aliyunTag",
+            "assistctl:name",
+            "Assistctl:stack",
+        ] {
+            assert!(reserved_tag(k), "{k}");
+        }
+        for k in ["team", "env", "acs", "my-aliyun", "assistctl"] {
+            assert!(!reserved_tag(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn the_schema_line_points_at_the_repositorys_copy_or_says_how_to_make_one() {
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::create_dir(repo.path().join(".git")).unwrap();
+        let out = repo.path().join("stacks/ops/imported");
+        std::fs::create_dir_all(&out).unwrap();
+        let none = schema_line(&out);
+        assert!(
+            !none.contains("$schema=") && none.contains("assistctl schema --out"),
+            "{none}"
+        );
+        std::fs::create_dir(repo.path().join("schema")).unwrap();
+        std::fs::write(repo.path().join(SCHEMA_REL), "{}").unwrap();
+        assert_eq!(
+            schema_line(&out),
+            "# yaml-language-server: $schema=../../../schema/assistctl.schema.json\n"
+        );
+        // A copy above the repository's top is not the repository's.
+        let inner = repo.path().join("sub");
+        std::fs::create_dir_all(inner.join(".git")).unwrap();
+        assert!(!schema_line(&inner).contains("$schema="));
     }
 }

@@ -28,12 +28,15 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let v = manifest::validate(&args.paths, &Context::default());
+    // Paths without a Stack (a pre-commit hook's changed files) are checked in the
+    // context of the nearest Stack above them; see manifest::scope.
+    let scoped = manifest::scope::validate(&args.paths, &Context::default());
+    let v = &scoped.validation;
     let (errors, warnings) = (v.errors(), v.warnings());
     let failed = errors > 0 || (args.strict && warnings > 0);
     match args.format {
         Format::Json => {
-            let out = json!({
+            let mut out = json!({
                 "valid": !failed,
                 "files": v.set.files.len(),
                 "documents": v.documents(),
@@ -41,11 +44,34 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 "warnings": warnings,
                 "diagnostics": v.diagnostics,
             });
+            if let (Some(file), Some(dir)) = (&scoped.stack_file, &scoped.stack_dir) {
+                out["stack"] = json!({
+                    "file": file,
+                    "directory": dir,
+                    "notShown": scoped.not_shown,
+                });
+            }
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         Format::Text => {
             for d in &v.diagnostics {
                 output::print_diagnostic(d);
+            }
+            if let (Some(file), Some(dir)) = (&scoped.stack_file, &scoped.stack_dir) {
+                let hidden = if scoped.not_shown == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} in its other files not shown (`assistctl validate {}` shows them)",
+                        plural(scoped.not_shown, "problem"),
+                        dir.display()
+                    )
+                };
+                println!(
+                    "note: the paths given hold no Stack: checked with the Stack in {} and the manifests under {}, problems shown for the paths given{hidden}",
+                    file.display(),
+                    dir.display()
+                );
             }
             let counts = format!(
                 "{} in {} documents, {} files",

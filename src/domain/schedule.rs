@@ -118,6 +118,18 @@ pub enum ScheduleError {
         "cron `{expr}` sets both day-of-month and day-of-week: one of them must be `?` (Quartz rule)"
     )]
     CronDomAndDow { expr: String },
+    #[error(
+        "cron `{expr}` sets {set} (`{value}`) but has `*` in {other}: the other day field must be `?`"
+    )]
+    CronDayNeedsQuestionMark {
+        expr: String,
+        /// The day field that names days, and its value.
+        set: &'static str,
+        value: String,
+        other: &'static str,
+        /// The expression with `?` in place of that `*`.
+        fixed: String,
+    },
     #[error("cron `{expr}` has year {year}: years must be between 1970 and 2099")]
     CronYear { expr: String, year: u32 },
     #[error(
@@ -255,8 +267,29 @@ impl Frequency {
                 fields: fields.len(),
             });
         }
-        if restricted(fields[3]) && restricted(fields[5]) {
-            return Err(ScheduleError::CronDomAndDow { expr });
+        // The service's cron documentation: once day-of-month or day-of-week names days,
+        // the other must be `?`. Its agent would read `*` there as "any", but the API's
+        // own rule is what a manifest must pass, so `0 0 2 * * MON-FRI` is refused with
+        // the `?` form as the fix; with neither naming days, `*` and `?` are both fine.
+        match (restricted(fields[3]), restricted(fields[5])) {
+            (true, true) => return Err(ScheduleError::CronDomAndDow { expr }),
+            (dom, dow) if (dom && fields[5] == "*") || (dow && fields[3] == "*") => {
+                let (set, value, other, star) = if dom {
+                    ("day-of-month", fields[3], "day-of-week", 5)
+                } else {
+                    ("day-of-week", fields[5], "day-of-month", 3)
+                };
+                let mut fixed = fields.clone();
+                fixed[star] = "?";
+                return Err(ScheduleError::CronDayNeedsQuestionMark {
+                    set,
+                    value: value.to_string(),
+                    other,
+                    fixed: fixed.join(" "),
+                    expr,
+                });
+            }
+            _ => {}
         }
         if let Some(year) = fields.get(6) {
             for n in year
@@ -572,6 +605,25 @@ mod tests {
             Frequency::parse("0 0 25 * * ?"),
             Err(ScheduleError::CronSyntax { .. })
         ));
+        // One day field names days: the other must be `?`, not `*`.
+        match Frequency::parse("0 0 2 * * MON-FRI") {
+            Err(ScheduleError::CronDayNeedsQuestionMark { set, fixed, .. }) => {
+                assert_eq!((set, fixed.as_str()), ("day-of-week", "0 0 2 ? * MON-FRI"))
+            }
+            other => panic!("{other:?}"),
+        }
+        match Frequency::parse("0 0 2 15 * * 2030") {
+            Err(ScheduleError::CronDayNeedsQuestionMark { set, fixed, .. }) => {
+                assert_eq!((set, fixed.as_str()), ("day-of-month", "0 0 2 15 * ? 2030"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Frequency::parse("0 0 2 ? * MON-FRI").is_ok());
+        assert!(Frequency::parse("0 0 2 15 * ?").is_ok());
+        // Neither names days: `*` and `?` in any combination.
+        assert!(Frequency::parse("0 0 2 * * *").is_ok());
+        assert!(Frequency::parse("0 0 2 * * ?").is_ok());
+        assert!(Frequency::parse("0 0 2 ? * *").is_ok());
         assert!(Frequency::parse("0 0 12 L * ?").is_ok());
         assert!(Frequency::parse("0 0 12 15W * ?").is_ok());
         assert!(Frequency::parse("0 0 12 ? * 5#2").is_ok());

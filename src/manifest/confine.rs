@@ -67,7 +67,7 @@ impl Roots {
 
 /// The nearest ancestor of `dir` (itself included) with a `.git` entry (a directory, or
 /// the file of a worktree or submodule).
-fn repository_root(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn repository_root(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .find(|a| fs::symlink_metadata(a.join(".git")).is_ok())
         .map(Path::to_path_buf)

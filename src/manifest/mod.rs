@@ -8,6 +8,7 @@ pub mod located;
 pub mod rules;
 pub mod schema;
 pub mod schema_errors;
+pub mod scope;
 pub mod script;
 pub mod secrets;
 pub mod set;

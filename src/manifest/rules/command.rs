@@ -262,6 +262,44 @@ fn placeholders(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagno
     let spec = &c.doc.spec;
     let found = params::scan(&s.text);
     let enabled = crate::manifest::effective::parameters_enabled(spec, &s.text);
+    let ptr = if spec.content.is_some() {
+        "/spec/content"
+    } else {
+        "/spec/contentFile"
+    };
+    // Positions are computed only for a placeholder that is reported.
+    let err = |p: &params::Placeholder, code, msg: String| {
+        let line_start = s.text[..p.offset].rfind('\n').map_or(0, |i| i + 1);
+        let column = s.text[line_start..p.offset].chars().count() + 1;
+        let (file, pos) = s.locate(&c.file, p.line, column);
+        Diagnostic::error(code, &file, pos, msg).with_path(ptr)
+    };
+    // An unknown `{{ACS::...}}` is a mistyped built-in whenever parameters were not
+    // switched off explicitly: inference does not count it (it enables nothing), so a
+    // script whose only placeholder it is would otherwise run with it left literal.
+    if spec.enable_parameter != Some(false) {
+        for p in &found {
+            if let PlaceholderKind::UnknownBuiltin(n) = &p.kind {
+                let allowed: Vec<String> = Builtin::ALL
+                    .iter()
+                    .map(|b| format!("ACS::{}", b.name()))
+                    .collect();
+                let mut help =
+                    did_you_mean(&format!("ACS::{n}"), allowed.iter().map(String::as_str))
+                        .map(|s| format!("{s} "))
+                        .unwrap_or_default();
+                help.push_str(&format!("built-in parameters: {}", allowed.join(", ")));
+                diags.push(
+                    err(
+                        p,
+                        "unknown-builtin",
+                        format!("`{}` is not a built-in parameter", p.raw),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+    }
     if !enabled {
         if !spec.parameters.is_empty() {
             diags.push(
@@ -281,19 +319,8 @@ fn placeholders(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagno
         .map(|k| (k.to_ascii_lowercase(), k))
         .collect();
     let mut used = HashMap::new();
-    let ptr = if spec.content.is_some() {
-        "/spec/content"
-    } else {
-        "/spec/contentFile"
-    };
     for p in &found {
-        // Positions are computed only for a placeholder that is reported.
-        let err = |code, msg: String| {
-            let line_start = s.text[..p.offset].rfind('\n').map_or(0, |i| i + 1);
-            let column = s.text[line_start..p.offset].chars().count() + 1;
-            let (file, pos) = s.locate(&c.file, p.line, column);
-            Diagnostic::error(code, &file, pos, msg).with_path(ptr)
-        };
+        let err = |code, msg: String| err(p, code, msg);
         match &p.kind {
             PlaceholderKind::Custom(n) => {
                 used.entry(n.to_ascii_lowercase()).or_insert(p.line);
@@ -303,13 +330,8 @@ fn placeholders(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagno
                     diags.push(err("undeclared-parameter", format!("the script uses `{}` but `{n}` is not declared", p.raw)).with_help(help));
                 }
             }
-            PlaceholderKind::Builtin(_) => {}
-            PlaceholderKind::UnknownBuiltin(n) => {
-                let allowed: Vec<String> = Builtin::ALL.iter().map(|b| format!("ACS::{}", b.name())).collect();
-                let mut help = did_you_mean(&format!("ACS::{n}"), allowed.iter().map(String::as_str)).map(|s| format!("{s} ")).unwrap_or_default();
-                help.push_str(&format!("built-in parameters: {}", allowed.join(", ")));
-                diags.push(err("unknown-builtin", format!("`{}` is not a built-in parameter", p.raw)).with_help(help));
-            }
+            // Reported above, whether or not parameters are enabled.
+            PlaceholderKind::Builtin(_) | PlaceholderKind::UnknownBuiltin(_) => {}
             PlaceholderKind::Empty => diags.push(err("empty-placeholder", format!("`{}` names no parameter", p.raw)).with_help("write {{name}}, or set enableParameter: false if the braces are meant literally")),
             PlaceholderKind::InvalidName(n) => diags.push(
                 err("invalid-parameter-name", format!("`{}`: `{n}` is not a valid parameter name", p.raw))

@@ -376,6 +376,8 @@ fn schedule_help(e: &crate::domain::schedule::ScheduleError) -> String {
         E::RateNotLongerThanTimeout { .. } | E::CronNotLongerThanTimeout { .. } => "lengthen the interval or shorten the timeout: a run must end before the next one starts".into(),
         E::BadZone(_) => "use an IANA name (Asia/Shanghai, Europe/Berlin), GMT+8:00 / GMT-7:00, or UTC".into(),
         E::RateSyntax(_) | E::RateOutOfRange { .. } => "rate is <n><s|m|h|d> between 60 s and 7 days, e.g. 5m, 12h, 7d".into(),
+        E::CronDayNeedsQuestionMark { fixed, .. } => format!("did you mean `{fixed}`? Cloud Assistant's cron takes `?` in day-of-month or day-of-week, whichever does not name days"),
+        E::CronDomAndDow { .. } => "keep one of the two day fields and write `?` in the other, e.g. `0 0 2 ? * MON-FRI` or `0 0 2 15 * ?`".into(),
         _ => "cron is `sec min hour day-of-month month day-of-week [year]` (Quartz style), e.g. `0 0 2 ? * *`".into(),
     }
 }

@@ -78,7 +78,8 @@ pub async fn run(args: Args) -> anyhow::Result<u8> {
     let conn = connect::connect(&args.connect, &region).await?;
     let result = planner::plan(&conn.client, &desired, &args.scope.options()).await;
     conn.close().await;
-    let plan = result?;
+    let mut plan = result?;
+    plan.paths = args.paths.iter().map(|p| p.display().to_string()).collect();
     if let Some(out) = &args.out {
         std::fs::write(out, render::json::render(&plan))
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;

@@ -110,7 +110,7 @@ fn unowned_match<'a>(
                 d,
                 u,
                 format!("an unowned command named `{}` already exists ({})", d.state.name, u.id),
-                format!("adopt it with `assistctl import --id {} --out DIR` and apply, or rename the document", u.id),
+                format!("adopt it with `assistctl import --region {} --id {} --out DIR` and apply, or rename the document", u.region, u.id),
             )))
         })
 }

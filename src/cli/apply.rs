@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::connect::{self, ConnectArgs};
 use super::output::{BOLD, ERROR, OK};
-use super::plan::{Format, ScopeArgs, exit_code, show};
+use super::plan::{DetailArgs, Format, ScopeArgs, exit_code, show};
 use crate::reconcile::apply::{self, Interrupt, Outcome, Progress, Settings};
 use crate::reconcile::plan::Plan;
 use crate::reconcile::planner::{self, PlanOptions};
@@ -34,6 +34,8 @@ pub struct Args {
     /// Changes applied at the same time.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
+    #[command(flatten)]
+    pub detail: DetailArgs,
     #[command(flatten)]
     pub scope: ScopeArgs,
     #[command(flatten)]
@@ -82,7 +84,7 @@ async fn run_with(
         (Some(file), Some(saved)) => reviewed(file, saved, args, desired, client).await?,
         _ => planner::plan(client, desired, &args.scope.options()).await?,
     };
-    print!("{}", show(&plan, Format::Text));
+    print!("{}", show(&plan, Format::Text, &args.detail));
     if exit_code(&plan, false) != 0 {
         bail!("the plan cannot be applied: resolve the conflicts and errors above first");
     }

@@ -503,3 +503,166 @@ fn counts_read_right_in_the_singular() {
     let t = text(&out);
     assert!(t.contains("the manifests have 1 error;"), "{t}");
 }
+
+fn code(out: &Output) -> Option<i32> {
+    out.status.code()
+}
+
+/// README's "Exit codes" table, row by row (apply's 130 / 143 are in tests/trust.rs, the
+/// usage error of every subcommand in tests/validate_inputs.rs).
+#[test]
+fn every_documented_exit_code() {
+    let emu = Emu::start(&[]);
+    // validate: 0 valid with a warning, 1 with --strict, 1 on an error.
+    let warned = set(&[command("hello", "echo hello").replace("timeout: 30", "timeout: 5")]);
+    let out = warned.validate(&[]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("1 warning"), "{}", text(&out));
+    assert_eq!(code(&warned.validate(&["--strict"])), Some(1));
+    let broken = set(&[command("hello", "echo {{x}}")]);
+    assert_eq!(code(&broken.validate(&[])), Some(1));
+
+    // plan: 0 with changes, 2 with --detailed-exitcode, 1 on invalid manifests.
+    let f = set(&[command("hello", "echo hello")]);
+    assert_eq!(code(&emu.run(&f, &["plan", "."])), Some(0));
+    assert_eq!(
+        code(&emu.run(&f, &["plan", "--detailed-exitcode", "."])),
+        Some(2)
+    );
+    assert_eq!(code(&emu.run(&broken, &["plan", "."])), Some(1));
+
+    // apply: 1 off a terminal without --auto-approve, 0 applied, 0 with nothing to do.
+    let out = emu
+        .cmd(f.path())
+        .args(["apply", "."])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("pass --auto-approve"), "{}", text(&out));
+    assert_eq!(
+        code(&emu.run(&f, &["apply", "--auto-approve", "."])),
+        Some(0)
+    );
+    assert_eq!(
+        code(&emu.run(&f, &["apply", "--auto-approve", "."])),
+        Some(0)
+    );
+    assert_eq!(
+        code(&emu.run(&f, &["plan", "--detailed-exitcode", "."])),
+        Some(0)
+    );
+
+    // status: 0 shown (no tasks), 1 for a name with no task, 1 with --wait and nothing to
+    // wait for.
+    let out = emu.run(&f, &["status"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert_eq!(code(&emu.run(&f, &["status", "nope"])), Some(1));
+    assert_eq!(code(&emu.run(&f, &["status", "--wait"])), Some(1));
+
+    // import: 1 when nothing unowned matches, 0 when it writes.
+    let out = emu.run(
+        &f,
+        &[
+            "import",
+            "--region",
+            "cn-hangzhou",
+            "--name",
+            "hello",
+            "--out",
+            "imported",
+        ],
+    );
+    assert_eq!(
+        code(&out),
+        Some(1),
+        "owned commands are not imported: {}",
+        text(&out)
+    );
+    let other = Fixture::new();
+    other.write("stack.yaml", STACK.replace("shop", "other"));
+    other.write("main.yaml", command("stray", "echo stray"));
+    emu.apply(&other);
+    let sdk = common::sdk::Sdk::new(&emu);
+    let id = emu.plan_json(&other)["changes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sdk.run(&format!("untag {id} assistctl:stack assistctl:name"));
+    let out = emu.run(
+        &f,
+        &[
+            "import",
+            "--region",
+            "cn-hangzhou",
+            "--id",
+            &id,
+            "--out",
+            "imported",
+        ],
+    );
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("Imported 1 command."), "{}", text(&out));
+
+    // schema and completions: 0 printed, 1 when the file cannot be written.
+    assert_eq!(code(&run(bin(), &["schema"])), Some(0));
+    assert_eq!(code(&run(bin(), &["completions", "bash"])), Some(0));
+    let out = run(
+        bin(),
+        &[
+            "schema",
+            "--out",
+            &f.path().join("no/such/dir/s.json").display().to_string(),
+        ],
+    );
+    assert_eq!(code(&out), Some(1), "{}", text(&out));
+    assert_eq!(code(&run(bin(), &["--help"])), Some(0));
+    assert_eq!(code(&run(bin(), &["--version"])), Some(0));
+}
+
+#[test]
+fn emulator_serve_exits_0_when_stopped_and_1_on_bad_input() {
+    use std::io::{BufRead, BufReader};
+    for signal in ["-TERM", "-INT"] {
+        let mut child = bin()
+            .args([
+                "emulator",
+                "serve",
+                "--ephemeral",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // It is serving once it has printed its endpoint.
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert!(
+            lines
+                .by_ref()
+                .map_while(Result::ok)
+                .any(|l| l.contains("http://127.0.0.1:")),
+            "no endpoint printed"
+        );
+        let killed = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        assert_eq!(child.wait().unwrap().code(), Some(0), "{signal}");
+    }
+    let out = run(
+        bin(),
+        &["emulator", "serve", "--ephemeral", "--fail-rate", "1.5"],
+    );
+    assert_eq!(code(&out), Some(1), "{}", text(&out));
+    // An address already taken.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = run(
+        bin(),
+        &["emulator", "serve", "--ephemeral", "--listen", &addr],
+    );
+    assert_eq!(code(&out), Some(1), "{}", text(&out));
+}

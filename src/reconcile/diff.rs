@@ -458,7 +458,10 @@ mod tests {
         };
         let (c, k) = diff("s", &[want("a", "x")], &live);
         assert!(c.is_empty());
-        assert!(k[0].hint.contains("assistctl import --id c-9"));
+        assert!(
+            k[0].hint
+                .contains("assistctl import --region r --id c-9 --out DIR")
+        );
         let mut d = want("a", "x");
         d.adopt_id = Some("c-9".into());
         let (c, k) = diff("s", &[d], &live);

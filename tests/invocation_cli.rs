@@ -835,7 +835,7 @@ fn status_wait_follows_real_runs_to_success_failure_and_its_timeout() {
     let out = emu.run(&f, &["status", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out).contains("no task of invocation `nope`"),
+        text(&out).contains("stack `shop` has no invocation `nope`"),
         "{}",
         text(&out)
     );

@@ -51,7 +51,7 @@ fn create_then_no_op_with_detailed_exit_codes() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("hello"), "{}", text(&out));
     let t = emu.apply(&f);
-    assert!(t.contains("Apply complete: 1 changes applied"), "{t}");
+    assert!(t.contains("Apply complete: 1 change applied"), "{t}");
     let out = emu.run(&f, &["plan", "--detailed-exitcode", "."]);
     assert_eq!(
         out.status.code(),
@@ -385,24 +385,19 @@ fn unowned_command_with_the_same_name_conflicts_and_import_adopts_it() {
     let f = set(&[command("legacy", HELLO)]);
     let out = emu.run(&f, &["plan", "."]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains(&format!("assistctl import --id {id}")),
-        "{}",
-        text(&out)
-    );
-
-    let out = emu.run(
-        &f,
-        &[
-            "import",
-            "--region",
-            "cn-hangzhou",
-            "--id",
-            &id,
-            "--out",
-            "imported",
-        ],
-    );
+    // The hint's command is complete (`import` requires --region): run it as written,
+    // with DIR filled in.
+    let p = emu.plan_json(&f);
+    let given = p["conflicts"][0]["hint"].as_str().unwrap();
+    let hint = format!("assistctl import --region cn-hangzhou --id {id} --out DIR");
+    assert!(given.contains(&format!("`{hint}`")), "{p}");
+    let args: Vec<String> = hint
+        .replace("DIR", "imported")
+        .split_whitespace()
+        .skip(1)
+        .map(String::from)
+        .collect();
+    let out = emu.cmd(f.path()).args(&args).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     std::fs::remove_file(f.path().join("commands.yaml")).unwrap();
     let p = emu.plan_json(&f);

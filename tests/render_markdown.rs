@@ -60,6 +60,7 @@ fn plan(changes: Vec<Change>) -> Plan {
         manifest_digest: "0".repeat(64),
         live_digest: "1".repeat(64),
         options: Default::default(),
+        paths: Vec::new(),
         ownership_moves: Vec::new(),
         summary: Summary::of(&changes, 0),
         api_calls: ApiCalls {

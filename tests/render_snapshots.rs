@@ -194,6 +194,7 @@ fn full_plan() -> Plan {
         manifest_digest: format!("sha256:{}", "9f2c".repeat(16)),
         live_digest: format!("sha256:{}", "41ab".repeat(16)),
         options: Default::default(),
+        paths: vec!["examples/commands".into()],
         ownership_moves: Vec::new(),
         summary: Summary::of(&changes, conflicts.len()).with_invocations(&invocations),
         changes,
@@ -433,6 +434,7 @@ fn in_sync_plan() -> Plan {
         manifest_digest: format!("sha256:{}", "9f2c".repeat(16)),
         live_digest: format!("sha256:{}", "41ab".repeat(16)),
         options: Default::default(),
+        paths: Vec::new(),
         ownership_moves: Vec::new(),
         summary: Summary::of(&changes, 0),
         changes,
@@ -452,6 +454,7 @@ fn plain() -> text::TextOptions {
     text::TextOptions {
         color: false,
         width: 100,
+        script_lines: None,
     }
 }
 
@@ -463,6 +466,31 @@ fn text_of_every_kind_of_change() {
         "      next fires: 2026-03-22 04:15:00 +01:00 (Europe/Berlin)\n                  2026-03-29 04:15:00 +02:00 (Europe/Berlin)\n                  2026-04-05 04:15:00 +02:00 (Europe/Berlin)\n"
     ), "{out}");
     insta::assert_snapshot!("text_full", out);
+}
+
+/// The compact form: a create shows the first lines of its script and how many there are;
+/// a replacement still shows its whole diff.
+#[test]
+fn text_compact_shortens_created_scripts_only() {
+    let full = text::render(&full_plan(), &plain());
+    let out = text::render(
+        &full_plan(),
+        &text::TextOptions {
+            script_lines: Some(2),
+            ..plain()
+        },
+    );
+    assert!(
+        out.contains("      + content: 3 lines (first 2 shown; --full to see all)\n          +#!/bin/sh\n          +# archive {{file}} to /backup\n\n"),
+        "{out}"
+    );
+    assert!(!out.contains("+tar czf"), "{out}");
+    // Everything but the created script is as in the full form.
+    let diff_start = full.find("--- live (c-sh0003)").unwrap();
+    let diff_end = full[diff_start..].find("\n\n").unwrap() + diff_start;
+    assert!(out.contains(&full[diff_start..diff_end]), "{out}");
+    assert_eq!(full.lines().count() - out.lines().count(), 1);
+    insta::assert_snapshot!("text_compact", out);
 }
 
 #[test]
@@ -509,6 +537,7 @@ fn colour_only_when_asked() {
         &text::TextOptions {
             color: true,
             width: 100,
+            script_lines: None,
         },
     );
     // green +, yellow ~, magenta -/+, cyan <=, red -

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::connect::{self, ConnectArgs};
 use super::output::{BOLD, ERROR, OK};
-use super::plan::{Format, ScopeArgs, exit_code, show};
+use super::plan::{DetailArgs, Format, ScopeArgs, exit_code, show};
 use crate::reconcile::apply::{self, Interrupt, Outcome, Progress, Settings};
 use crate::reconcile::plan::Plan;
 use crate::reconcile::planner::{self, PlanOptions};
@@ -19,8 +19,9 @@ use crate::render::redact;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Manifest files or directories.
-    #[arg(default_value = ".")]
+    /// Manifest files or directories (default: the paths the saved --plan records, else
+    /// `.`).
+    // No clap default: apply must tell "no paths given" from `.` to use the saved plan's.
     pub paths: Vec<PathBuf>,
     /// Apply what this saved plan (from `plan --out`) says: the plan is made again and
     /// applied only when it is the same plan; refused when the file was edited or the
@@ -34,30 +35,56 @@ pub struct Args {
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
     #[command(flatten)]
+    pub detail: DetailArgs,
+    #[command(flatten)]
     pub scope: ScopeArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<u8> {
-    let desired = super::desired::load(&args.paths)?;
+    let saved = match &args.plan {
+        Some(file) => {
+            Some(saved::read(file).map_err(|e| anyhow::anyhow!("{e}; nothing was changed"))?)
+        }
+        None => None,
+    };
+    let paths = manifest_paths(&args.paths, saved.as_ref());
+    let desired = super::desired::load(&paths)?;
     let region = desired.regions.first().cloned().unwrap_or_default();
     let conn = connect::connect(&args.connect, &region).await?;
-    let result = run_with(&args, &desired, &conn.client).await;
+    let result = run_with(&args, saved, &desired, &conn.client).await;
     conn.close().await;
     result
 }
 
+/// The manifests to read: the paths given; else those the saved plan was made from (so
+/// `apply --plan plan.json` reads what `plan --out` read, not every YAML file of `.`); else
+/// `.`.
+fn manifest_paths(given: &[PathBuf], saved: Option<&Plan>) -> Vec<PathBuf> {
+    if !given.is_empty() {
+        return given.to_vec();
+    }
+    match saved {
+        Some(p) if !p.paths.is_empty() => {
+            tracing::info!(paths = ?p.paths, "reading the manifests the saved plan records");
+            p.paths.iter().map(PathBuf::from).collect()
+        }
+        _ => vec![PathBuf::from(".")],
+    }
+}
+
 async fn run_with(
     args: &Args,
+    saved: Option<Plan>,
     desired: &crate::reconcile::desired::Desired,
     client: &crate::cloud::Client,
 ) -> anyhow::Result<u8> {
-    let plan = match &args.plan {
-        Some(file) => reviewed(file, args, desired, client).await?,
-        None => planner::plan(client, desired, &args.scope.options()).await?,
+    let plan = match (&args.plan, saved) {
+        (Some(file), Some(saved)) => reviewed(file, saved, args, desired, client).await?,
+        _ => planner::plan(client, desired, &args.scope.options()).await?,
     };
-    print!("{}", show(&plan, Format::Text));
+    print!("{}", show(&plan, Format::Text, &args.detail));
     if exit_code(&plan, false) != 0 {
         bail!("the plan cannot be applied: resolve the conflicts and errors above first");
     }
@@ -119,11 +146,11 @@ async fn run_with(
 /// `reconcile::saved`). What the file says is never executed.
 async fn reviewed(
     file: &std::path::Path,
+    saved: Plan,
     args: &Args,
     desired: &crate::reconcile::desired::Desired,
     client: &crate::cloud::Client,
 ) -> anyhow::Result<Plan> {
-    let saved = saved::read(file).map_err(|e| anyhow::anyhow!("{e}; nothing was changed"))?;
     let given = args.scope.options();
     if given != PlanOptions::default() && given != saved.options {
         bail!(
@@ -139,7 +166,11 @@ async fn reviewed(
             desired.stack
         );
     }
-    let fresh = planner::plan(client, desired, &saved.options).await?;
+    let mut fresh = planner::plan(client, desired, &saved.options).await?;
+    // Where the manifests were read from is not what the plan does: the manifest digest
+    // says whether they are the same, so the same manifests given by another path (or by
+    // none, read from the recorded paths) are the reviewed plan.
+    fresh.paths = saved.paths.clone();
     if let Some(why) = saved::mismatch(&saved, &fresh) {
         bail!(
             "{}: {why}; nothing was changed. Make the plan again (`assistctl plan --out`), review it and apply that",
@@ -298,7 +329,10 @@ fn report(o: &Outcome, secrets: &crate::render::Secrets, signal: Option<Signal>)
         return sig.exit_code();
     }
     if failed == 0 && o.not_started.is_empty() {
-        println!("{OK}Apply complete:{OK:#} {applied} changes applied.");
+        println!(
+            "{OK}Apply complete:{OK:#} {applied} {} applied.",
+            if applied == 1 { "change" } else { "changes" }
+        );
         0
     } else {
         println!(

@@ -3,22 +3,31 @@
 
 use anyhow::Context;
 
+use crate::cloud::builder::ENDPOINT_VAR;
 use crate::cloud::retry::RetryConfig;
 use crate::cloud::{Client, ClientBuilder, Env, SignatureVersion, StaticCredentials};
+use crate::emulator::store::{StateLocation, Store};
 use crate::emulator::{Emulator, EmulatorConfig, RunningEmulator};
+
+/// The profile variable of the credential chain, which `--local` ignores.
+const PROFILE_VAR: &str = "ALIBABA_CLOUD_PROFILE";
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConnectArgs {
     /// Use the embedded local Cloud Assistant emulator instead of Alibaba Cloud; its state
-    /// is kept under .assistctl/ of the current directory.
+    /// is kept under .assistctl/ of the current directory. ALIBABA_CLOUD_ECS_ENDPOINT and
+    /// ALIBABA_CLOUD_PROFILE in the environment are ignored then.
+    // Only the flags conflict: the environment variables are read by the client builder,
+    // not by clap, so a shell that exports them can still run `--local` (it is explicit).
     #[arg(long, conflicts_with_all = ["endpoint", "profile"])]
     pub local: bool,
-    /// API endpoint, a URL or host (default: the region's ECS endpoint). Plain http only
-    /// for loopback addresses.
-    #[arg(long, env = "ALIBABA_CLOUD_ECS_ENDPOINT")]
+    /// API endpoint, a URL or host (default: ALIBABA_CLOUD_ECS_ENDPOINT, else the region's
+    /// ECS endpoint). Plain http only for loopback addresses.
+    #[arg(long)]
     pub endpoint: Option<String>,
-    /// Profile of ~/.aliyun/config.json to take credentials from.
-    #[arg(long, env = "ALIBABA_CLOUD_PROFILE")]
+    /// Profile of ~/.aliyun/config.json to take credentials from (default:
+    /// ALIBABA_CLOUD_PROFILE).
+    #[arg(long)]
     pub profile: Option<String>,
     /// Sign requests with the legacy RPC HMAC-SHA1 (v1) instead of ACS3-HMAC-SHA256.
     #[arg(long)]
@@ -75,10 +84,18 @@ pub async fn connect(args: &ConnectArgs, region: &str) -> anyhow::Result<Connect
         SignatureVersion::V3
     };
     if args.local {
+        for var in [ENDPOINT_VAR, PROFILE_VAR] {
+            if std::env::var_os(var).is_some() {
+                tracing::debug!("--local: ignoring {var} of the environment");
+            }
+        }
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let db = cwd.join(".assistctl").join("emulator.db");
+        let existed = db.exists();
         let emu = Emulator::start(EmulatorConfig::local_default(&cwd))
             .await
             .context("cannot start the local emulator")?;
+        announce_state(&db, existed);
         // The local state holds each instance's files, a copy of /etc among them: keep it
         // out of the repository the manifests live in.
         let ignore = cwd.join(".assistctl").join(".gitignore");
@@ -114,4 +131,32 @@ pub async fn connect(args: &ConnectArgs, region: &str) -> anyhow::Result<Connect
         client: b.build()?,
         emulator: None,
     })
+}
+
+/// Says on stderr which local state `--local` uses: run in another directory, it starts an
+/// empty one, and a plan would then create everything; that must not pass unnoticed.
+fn announce_state(db: &std::path::Path, existed: bool) {
+    use anstream::eprintln;
+    if !existed {
+        eprintln!(
+            "note: --local created a new, empty emulator state in {} (the state is per directory: run from the directory of an earlier --local apply to use its state)",
+            db.display()
+        );
+        return;
+    }
+    let count = Store::open_reader(&StateLocation::File(db.to_path_buf()))
+        .ok()
+        .flatten()
+        .and_then(|c| {
+            c.query_row("SELECT COUNT(*) FROM commands", [], |r| r.get::<_, i64>(0))
+                .ok()
+        });
+    match count {
+        Some(n) => eprintln!(
+            "note: --local uses the emulator state in {} ({n} {})",
+            db.display(),
+            if n == 1 { "command" } else { "commands" }
+        ),
+        None => eprintln!("note: --local uses the emulator state in {}", db.display()),
+    }
 }

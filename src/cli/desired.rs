@@ -23,8 +23,9 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<Desired> {
             output::print_diagnostic_stderr(d);
         }
         bail!(
-            "the manifests have {} errors; fix them (assistctl validate) before planning",
-            v.errors()
+            "the manifests have {} {}; fix them (assistctl validate) before planning",
+            v.errors(),
+            if v.errors() == 1 { "error" } else { "errors" }
         );
     }
     let Some(stack) = v.set.stack() else {

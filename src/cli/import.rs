@@ -67,8 +67,13 @@ pub async fn run(args: Args) -> anyhow::Result<u8> {
         );
     }
     println!(
-        "{OK}Imported {} commands.{OK:#} Put the files in your manifest set (the Stack supplies the rest), then `assistctl plan` shows them as adopted and `apply` tags them as the stack's.",
-        found.len()
+        "{OK}Imported {} {}.{OK:#} Put the files in your manifest set (the Stack supplies the rest), then `assistctl plan` shows them as adopted and `apply` tags them as the stack's.",
+        found.len(),
+        if found.len() == 1 {
+            "command"
+        } else {
+            "commands"
+        }
     );
     Ok(0)
 }

@@ -25,6 +25,8 @@ pub struct Args {
     #[arg(long)]
     pub detailed_exitcode: bool,
     #[command(flatten)]
+    pub detail: DetailArgs,
+    #[command(flatten)]
     pub scope: ScopeArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
@@ -65,6 +67,39 @@ impl ScopeArgs {
     }
 }
 
+/// How much of the created commands' scripts the text plan shows; shared by plan and apply.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct DetailArgs {
+    /// Show every line of every created command's script (the default unless the plan
+    /// creates more than 20 commands).
+    #[arg(long, conflicts_with = "compact")]
+    pub full: bool,
+    /// Show only the first 5 lines of each created command's script and how many it has
+    /// (the default when the plan creates more than 20 commands). Updates and replacements
+    /// always show their whole diff.
+    #[arg(long)]
+    pub compact: bool,
+}
+
+/// Above this many creates the text plan is compact unless --full: a first apply of a
+/// large stack would otherwise print every script, thousands of lines nobody reviews.
+pub const COMPACT_AFTER: usize = 20;
+
+/// Lines of a created script the compact form shows.
+pub const COMPACT_LINES: usize = 5;
+
+impl DetailArgs {
+    /// The script lines a create shows in the text plan of `plan` (None: all).
+    pub fn script_lines(&self, plan: &Plan) -> Option<usize> {
+        let creates = plan
+            .changes
+            .iter()
+            .filter(|c| c.action == crate::reconcile::plan::Action::Create)
+            .count();
+        (self.compact || (!self.full && creates > COMPACT_AFTER)).then_some(COMPACT_LINES)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Text,
@@ -78,17 +113,19 @@ pub async fn run(args: Args) -> anyhow::Result<u8> {
     let conn = connect::connect(&args.connect, &region).await?;
     let result = planner::plan(&conn.client, &desired, &args.scope.options()).await;
     conn.close().await;
-    let plan = result?;
+    let mut plan = result?;
+    plan.paths = args.paths.iter().map(|p| p.display().to_string()).collect();
     if let Some(out) = &args.out {
         std::fs::write(out, render::json::render(&plan))
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
     }
-    print!("{}", show(&plan, args.format));
+    print!("{}", show(&plan, args.format, &args.detail));
     Ok(exit_code(&plan, args.detailed_exitcode))
 }
 
-/// The plan in `format`. A plan holds no secret value, so nothing needs masking.
-pub fn show(plan: &Plan, format: Format) -> String {
+/// The plan in `format`. A plan holds no secret value, so nothing needs masking. The
+/// markdown form keeps to a comment's size by its own budget, so `detail` is for text.
+pub fn show(plan: &Plan, format: Format, detail: &DetailArgs) -> String {
     match format {
         Format::Text => render::text::render(
             plan,
@@ -96,6 +133,7 @@ pub fn show(plan: &Plan, format: Format) -> String {
                 color: anstream::AutoStream::choice(&std::io::stdout())
                     != anstream::ColorChoice::Never,
                 width: 100,
+                script_lines: detail.script_lines(plan),
             },
         ),
         Format::Json => render::json::render(plan),

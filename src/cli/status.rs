@@ -13,6 +13,7 @@ use super::connect::{self, ConnectArgs};
 use super::output::{BOLD, ERROR, OK};
 use crate::cloud::Client;
 use crate::cloud::ops::invocations::InvocationResult;
+use crate::reconcile::desired::Desired;
 use crate::reconcile::invocation_live;
 use crate::reconcile::invocation_model::LiveInvocation;
 use crate::reconcile::live::Reads;
@@ -35,9 +36,23 @@ pub struct Args {
     /// Lines of output shown per instance.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub lines: usize,
+    /// Output format: text for people, json for scripts (docs/status-format.md). With
+    /// --wait the JSON is printed once, when the wait ends.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// The version of the JSON `status --format json` prints (docs/status-format.md): fields
+/// are only added within a version.
+pub const STATUS_FORMAT_VERSION: u32 = 1;
 
 /// Per-instance statuses after which nothing more happens to a run.
 const FINAL: [&str; 9] = [
@@ -60,14 +75,7 @@ pub async fn run(args: Args) -> anyhow::Result<u8> {
     let secrets = super::desired::env_secrets(&desired);
     let region = desired.regions.first().cloned().unwrap_or_default();
     let conn = connect::connect(&args.connect, &region).await?;
-    let r = watch(
-        &args,
-        &desired.stack,
-        &desired.regions,
-        &conn.client,
-        &secrets,
-    )
-    .await;
+    let r = watch(&args, &desired, &conn.client, &secrets).await;
     conn.close().await;
     r
 }
@@ -103,26 +111,102 @@ fn latest<'a>(live: &'a [LiveInvocation], only: Option<&str>) -> Vec<Latest<'a>>
         .collect()
 }
 
+/// Why `status NAME` found no task of NAME, with what NAME is if not an invocation and
+/// the invocations it may have meant.
+fn unknown_name(name: &str, desired: &Desired, live: &[LiveInvocation]) -> String {
+    let stack = &desired.stack;
+    let declared = desired.invocations.iter().any(|i| i.name == name);
+    if declared {
+        return format!(
+            "stack `{stack}` has no task of invocation `{name}` yet: apply the manifests first"
+        );
+    }
+    let mut invocations: Vec<&str> = desired
+        .invocations
+        .iter()
+        .map(|i| i.name.as_str())
+        .chain(live.iter().map(|l| l.name.as_str()))
+        .collect();
+    invocations.sort_unstable();
+    invocations.dedup();
+    if desired.commands.iter().any(|c| c.state.name == name) {
+        let runs: Vec<String> = desired
+            .invocations
+            .iter()
+            .filter(|i| i.command == name)
+            .map(|i| format!("`{}`", i.name))
+            .collect();
+        let which = if runs.is_empty() {
+            "no invocation of the manifests runs it".to_string()
+        } else {
+            format!("the invocations that run it: {}", runs.join(", "))
+        };
+        return format!(
+            "`{name}` is a command, not an invocation; status shows the runs of invocations ({which})"
+        );
+    }
+    let hint = crate::manifest::diagnostic::did_you_mean(name, invocations.iter().copied())
+        .map(|h| format!("; {h}"))
+        .unwrap_or_default();
+    format!(
+        "stack `{stack}` has no invocation `{name}`: the manifests declare none of that name and the cloud holds no task of it{hint}"
+    )
+}
+
 async fn watch(
     args: &Args,
-    stack: &str,
-    regions: &[String],
+    desired: &Desired,
     client: &Client,
     secrets: &Secrets,
 ) -> anyhow::Result<u8> {
+    let stack = desired.stack.as_str();
     let started = Instant::now();
     let deadline = Duration::from_secs(args.timeout);
+    let mut noted = false;
     loop {
-        let live = invocation_live::read(client, stack, regions, &Reads::default()).await?;
-        let docs = latest(&live, args.name.as_deref());
+        let live =
+            invocation_live::read(client, stack, &desired.regions, &Reads::default()).await?;
+        let mut docs = latest(&live, args.name.as_deref());
+        if args.wait {
+            // A removed document's tasks are stopped by the next apply; waiting for them
+            // would wait for what the manifests no longer ask for.
+            let (kept, removed): (Vec<_>, Vec<_>) = docs.into_iter().partition(|d| {
+                desired
+                    .invocations
+                    .iter()
+                    .any(|i| i.name == d.name && i.region == d.region)
+            });
+            if !removed.is_empty() && !noted {
+                let names: Vec<String> = removed
+                    .iter()
+                    .map(|d| format!("{} ({})", d.name, d.region))
+                    .collect();
+                eprintln!(
+                    "note: --wait ignores the tasks of {} that the manifests no longer declare (apply stops them): {}",
+                    if removed.len() == 1 {
+                        "1 invocation"
+                    } else {
+                        "invocations"
+                    },
+                    names.join(", ")
+                );
+                noted = true;
+            }
+            docs = kept;
+        }
         if docs.is_empty() {
             match &args.name {
-                Some(n) => {
-                    bail!("stack `{stack}` has no task of invocation `{n}` (has it been applied?)")
-                }
-                None if args.wait => bail!("stack `{stack}` has no tasks to wait for"),
+                Some(n) => bail!("{}", unknown_name(n, desired, &live)),
+                None if args.wait => bail!(
+                    "stack `{stack}` has no tasks of the invocations its manifests declare to wait for"
+                ),
                 None => {
-                    print!("Stack `{stack}` has no invocation tasks.\n");
+                    match args.format {
+                        Format::Text => print!("Stack `{stack}` has no invocation tasks.\n"),
+                        Format::Json => {
+                            print!("{}", json_report(stack, &[], &[], args.lines, secrets))
+                        }
+                    }
                     return Ok(0);
                 }
             }
@@ -133,8 +217,15 @@ async fn watch(
                 results.push(invocation_live::results(client, d.region, &t.id).await?);
             }
         }
+        let show = || match args.format {
+            Format::Text => print!("{}", redact(&report(&docs, &results, args.lines), secrets)),
+            Format::Json => print!(
+                "{}",
+                json_report(stack, &docs, &results, args.lines, secrets)
+            ),
+        };
         if !args.wait {
-            print!("{}", redact(&report(&docs, &results, args.lines), secrets));
+            show();
             return Ok(0);
         }
         let once: Vec<(&LiveInvocation, &Vec<InvocationResult>)> = docs
@@ -144,7 +235,7 @@ async fn watch(
             .filter(|(t, _)| t.repeat_mode == "Once")
             .collect();
         if once.is_empty() {
-            print!("{}", redact(&report(&docs, &results, args.lines), secrets));
+            show();
             bail!("--wait follows `once` invocations, and these repeat; it would never end");
         }
         let pending: Vec<String> = once
@@ -159,7 +250,7 @@ async fn watch(
             .collect();
         let finished = pending.is_empty() && once.iter().all(|(_, rows)| !rows.is_empty());
         if finished || started.elapsed() >= deadline {
-            print!("{}", redact(&report(&docs, &results, args.lines), secrets));
+            show();
         }
         if finished {
             let failed: Vec<String> = once
@@ -173,7 +264,10 @@ async fn watch(
                 })
                 .collect();
             if failed.is_empty() {
-                print!("{OK}All runs succeeded.{OK:#}\n");
+                // stdout holds only the JSON document in that format.
+                if args.format == Format::Text {
+                    print!("{OK}All runs succeeded.{OK:#}\n");
+                }
                 return Ok(0);
             }
             eprintln!(
@@ -259,4 +353,91 @@ fn report(docs: &[Latest<'_>], results: &[Vec<InvocationResult>], lines: usize) 
         }
     }
     out
+}
+
+/// `status --format json`: the same facts as [`report`], in the shape docs/status-format.md
+/// documents; free text from the instances (output, error) is masked as the text form is.
+fn json_report(
+    stack: &str,
+    docs: &[Latest<'_>],
+    results: &[Vec<InvocationResult>],
+    lines: usize,
+    secrets: &Secrets,
+) -> String {
+    use serde_json::{Value, json};
+    let text = |s: &str| -> Value {
+        if s.is_empty() {
+            Value::Null
+        } else {
+            Value::String(s.to_string())
+        }
+    };
+    let masked = |s: &str| -> Value {
+        if s.is_empty() {
+            Value::Null
+        } else {
+            Value::String(redact(s, secrets))
+        }
+    };
+    let mut rows = results.iter();
+    let invocations: Vec<Value> = docs
+        .iter()
+        .map(|d| {
+            let tasks: Vec<Value> = d
+                .tasks
+                .iter()
+                .map(|t| {
+                    let instances: Vec<Value> = rows
+                        .next()
+                        .map(|rows| {
+                            rows.iter()
+                                .map(|r| {
+                                    let ran = !r.start_time.is_empty()
+                                        && FINAL.contains(&r.invocation_status.as_str());
+                                    let out: Vec<&str> = r.output.lines().collect();
+                                    let last: Vec<String> = out
+                                        [out.len().saturating_sub(lines)..]
+                                        .iter()
+                                        .map(|l| redact(l, secrets))
+                                        .collect();
+                                    json!({
+                                        "instanceId": r.instance_id,
+                                        "status": r.invocation_status,
+                                        "exitCode": if ran { json!(r.exit_code) } else { Value::Null },
+                                        "errorCode": masked(&r.error_code),
+                                        "errorInfo": masked(&r.error_info),
+                                        "startTime": text(&r.start_time),
+                                        "finishedTime": text(&r.finished_time),
+                                        "repeats": r.repeats,
+                                        "dropped": r.dropped,
+                                        "output": last,
+                                    })
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    json!({
+                        "id": t.id,
+                        "batch": t.batch,
+                        "status": t.status,
+                        "command": t.command_name,
+                        "commandId": t.command_id,
+                        "repeatMode": t.repeat_mode,
+                        "frequency": text(&t.frequency),
+                        "createdAt": t.creation_time,
+                        "instances": instances,
+                    })
+                })
+                .collect();
+            json!({ "region": d.region, "name": d.name, "tasks": tasks })
+        })
+        .collect();
+    let doc = json!({
+        "formatVersion": STATUS_FORMAT_VERSION,
+        "stack": stack,
+        "invocations": invocations,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
 }

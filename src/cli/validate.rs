@@ -74,10 +74,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 );
             }
             let counts = format!(
-                "{} in {} documents, {} files",
+                "{} in {}, {}",
                 plural(errors, "error") + ", " + &plural(warnings, "warning"),
-                v.documents(),
-                v.set.files.len()
+                plural(v.documents(), "document"),
+                plural(v.set.files.len(), "file")
             );
             if failed {
                 let why = if errors == 0 {

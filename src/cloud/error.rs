@@ -136,7 +136,10 @@ pub enum Error {
     #[error("credentials: {0}")]
     Credentials(String),
     /// The default chain found no credentials.
-    #[error("no Alibaba Cloud credentials found; sources tried in order:{}", list_attempts(.tried))]
+    #[error(
+        "no Alibaba Cloud credentials found; sources tried in order:{}\nSet credentials (e.g. ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET), or pass --local to use the embedded local emulator without an account",
+        list_attempts(.tried)
+    )]
     NoCredentials { tried: Vec<SourceAttempt> },
     /// Bad configuration: endpoint, region, option values.
     #[error("configuration: {0}")]

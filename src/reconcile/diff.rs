@@ -110,7 +110,7 @@ fn unowned_match<'a>(
                 d,
                 u,
                 format!("an unowned command named `{}` already exists ({})", d.state.name, u.id),
-                format!("adopt it with `assistctl import --id {} --out DIR` and apply, or rename the document", u.id),
+                format!("adopt it with `assistctl import --region {} --id {} --out DIR` and apply, or rename the document", u.region, u.id),
             )))
         })
 }
@@ -458,7 +458,10 @@ mod tests {
         };
         let (c, k) = diff("s", &[want("a", "x")], &live);
         assert!(c.is_empty());
-        assert!(k[0].hint.contains("assistctl import --id c-9"));
+        assert!(
+            k[0].hint
+                .contains("assistctl import --region r --id c-9 --out DIR")
+        );
         let mut d = want("a", "x");
         d.adopt_id = Some("c-9".into());
         let (c, k) = diff("s", &[d], &live);

@@ -27,6 +27,11 @@ pub struct Plan {
     /// `--take-over-from`, `--allow-duplicates`); `apply --plan` plans again the same way.
     #[serde(default)]
     pub options: PlanOptions,
+    /// The manifest paths the plan was made from, as given on the command line (relative
+    /// to the directory it ran in): `apply --plan` without paths reads these. Added within
+    /// format 1; absent when unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
     /// Objects another stack owns that this plan takes over (`--take-over-from`): apply
     /// re-tags them first, and the changes below treat them as this stack's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

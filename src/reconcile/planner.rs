@@ -255,6 +255,7 @@ pub async fn plan(client: &Client, desired: &Desired, opts: &PlanOptions) -> any
         manifest_digest: manifest_digest(desired),
         live_digest: live_digest(&state, &resolved),
         options: opts.clone(),
+        paths: Vec::new(),
         ownership_moves: state.moves.clone(),
         changes,
         invocations,

@@ -17,6 +17,10 @@ pub struct TextOptions {
     /// Prose (reasons, hints, warnings) wraps at this many characters; 0 never wraps.
     /// Scripts are never wrapped: a diff must show lines as they are.
     pub width: usize,
+    /// The compact form: a created command shows this many lines of its script and how
+    /// many it has; `None` shows every line. Updates and replacements always show their
+    /// whole unified diff, which is what a review is about.
+    pub script_lines: Option<usize>,
 }
 
 impl Default for TextOptions {
@@ -24,6 +28,7 @@ impl Default for TextOptions {
         TextOptions {
             color: false,
             width: 100,
+            script_lines: None,
         }
     }
 }
@@ -411,11 +416,20 @@ impl Writer<'_> {
                 self.line(&format!("{NESTED}{plus} {}: {v:?}", describe::visible(k)));
             }
         }
-        if d.content.is_empty() {
-            self.line(&format!("{DETAIL}{plus} content: \"\""));
-        } else {
-            self.line(&format!("{DETAIL}{plus} content:"));
-            self.script(&script::added(&d.content));
+        let lines = script::added(&d.content);
+        match self.opts.script_lines {
+            _ if lines.is_empty() => self.line(&format!("{DETAIL}{plus} content: \"\"")),
+            Some(n) if lines.len() > n => {
+                self.line(&format!(
+                    "{DETAIL}{plus} content: {} lines (first {n} shown; --full to see all)",
+                    lines.len()
+                ));
+                self.script(&lines[..n]);
+            }
+            _ => {
+                self.line(&format!("{DETAIL}{plus} content:"));
+                self.script(&lines);
+            }
         }
     }
 

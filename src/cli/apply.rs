@@ -119,7 +119,7 @@ async fn run_with(
         }
     };
     let interrupt = Interrupt::default();
-    let watcher = tokio::spawn(watch_signals(interrupt.clone()));
+    let watcher = tokio::spawn(watch_signals(Signals::install(), interrupt.clone()));
     let outcome = apply::apply(
         client,
         &plan,
@@ -203,17 +203,52 @@ impl Signal {
     }
 }
 
+/// SIGINT and SIGTERM, listened for from the moment this is made (before apply starts its
+/// first change), so no signal finds the process without its handlers.
+struct Signals {
+    #[cfg(unix)]
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                streams: signal(SignalKind::interrupt())
+                    .and_then(|i| Ok((i, signal(SignalKind::terminate())?)))
+                    .ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    async fn next(&mut self) -> Signal {
+        #[cfg(unix)]
+        if let Some((int, term)) = &mut self.streams {
+            return tokio::select! {
+                _ = int.recv() => Signal::Int,
+                _ = term.recv() => Signal::Term,
+            };
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        Signal::Int
+    }
+}
+
 /// Waits for SIGINT or SIGTERM: the first stops apply from starting new changes (those in
 /// flight finish and are reported); a second one ends the process at once.
-async fn watch_signals(interrupt: Interrupt) -> Signal {
-    let first = next_signal().await;
+async fn watch_signals(mut signals: Signals, interrupt: Interrupt) -> Signal {
+    let first = signals.next().await;
     interrupt.set();
     eprintln!(
         "{ERROR}{}{ERROR:#} received: finishing the changes in flight and starting no new ones (send it again to stop at once)",
         first.name()
     );
     tokio::spawn(async move {
-        let second = next_signal().await;
+        let second = signals.next().await;
         eprintln!(
             "{ERROR}{}{ERROR:#} received again: stopping now; changes in flight may or may not have happened, run `assistctl plan` to see where the cloud is",
             second.name()
@@ -221,21 +256,6 @@ async fn watch_signals(interrupt: Interrupt) -> Signal {
         std::process::exit(i32::from(second.exit_code()));
     });
     first
-}
-
-async fn next_signal() -> Signal {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            return tokio::select! {
-                _ = tokio::signal::ctrl_c() => Signal::Int,
-                _ = term.recv() => Signal::Term,
-            };
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-    Signal::Int
 }
 
 fn confirm() -> anyhow::Result<bool> {

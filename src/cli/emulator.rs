@@ -256,6 +256,7 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
         StateLocation::File(p) => p.display().to_string(),
         StateLocation::Ephemeral => "in memory (--ephemeral)".into(),
     };
+    let stop = StopSignal::install();
     let running = Emulator::start(config).await?;
     {
         let mut out = std::io::stdout().lock();
@@ -283,30 +284,44 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
     if let crate::emulator::agent::sandbox::Mode::Unavailable(why) = running.sandbox() {
         eprintln!("warning: scripts cannot run: {why}; their runs end with an error");
     }
-    wait_for_stop_signal().await;
+    stop.wait().await;
     tracing::info!("stopping the emulator");
     running.shutdown().await;
     Ok(())
 }
 
-async fn wait_for_stop_signal() {
+/// SIGINT and SIGTERM, listened for from the moment this is made: a service manager may
+/// stop the emulator right after it printed its address, and a signal that came before the
+/// handlers were installed would kill it without recording its runs.
+struct StopSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignal {
+    fn install() -> StopSignal {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            StopSignal {
+                streams: signal(SignalKind::interrupt())
+                    .and_then(|i| Ok((i, signal(SignalKind::terminate())?)))
+                    .ok(),
             }
         }
+        #[cfg(not(unix))]
+        StopSignal {}
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut int, mut term)) = self.streams {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -20,7 +20,9 @@
 //! left `Running` (what a crash left is recorded as interrupted at start).
 
 pub mod outcome;
+mod prepare;
 pub mod process;
+mod record;
 pub mod sandbox;
 pub mod script;
 pub mod timer;
@@ -34,12 +36,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, Semaphore, watch};
 
+use self::prepare::prepare;
 use self::process::Cancel;
-use self::sandbox::{InstanceFs, Launch, Mode};
+use self::record::{instance_zone, record_end, recover, refresh_task};
+use self::sandbox::Mode;
 use crate::emulator::inventory::Instance;
 use crate::emulator::server::AppState;
 use crate::emulator::service::common::fmt_time;
-use crate::emulator::service::status;
 use crate::emulator::store::instances;
 use crate::emulator::store::invocations::{self as tasks, InvocationRow, RunRow};
 use crate::emulator::store::runs::{self, RunEnd, RunKey};
@@ -74,7 +77,7 @@ impl AgentConfig {
 /// Aborted (the API: "not delivered within about 1 min").
 const DELIVERY_TIMEOUT_SECS: i64 = 60;
 
-struct Inner {
+pub(super) struct Inner {
     state: Arc<AppState>,
     config: AgentConfig,
     running: Mutex<HashMap<RunKey, watch::Sender<Option<Cancel>>>>,
@@ -238,106 +241,10 @@ type LaunchItem = (
     tokio::sync::OwnedSemaphorePermit,
 );
 
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+pub(super) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
-}
-
-/// The overall status of a task follows its targets'.
-fn refresh_task(db: &rusqlite::Connection, invoke_id: &str) -> rusqlite::Result<()> {
-    let targets = tasks::instances_of(db, &[invoke_id.to_string()])?
-        .remove(invoke_id)
-        .unwrap_or_default();
-    tasks::set_status(
-        db,
-        invoke_id,
-        status::overall(targets.iter().map(|t| t.status.as_str())),
-    )
-}
-
-/// Writes how a run ended, what its target shows now and the next run of a repeating
-/// task, then the task's overall status.
-fn record_end(
-    db: &rusqlite::Connection,
-    key: &RunKey,
-    task: &InvocationRow,
-    instance_zone: &str,
-    end: &RunEnd,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    let stopped = matches!(end.status.as_str(), "Terminated" | "Cancelled");
-    let target_status = match task.repeat_mode.as_str() {
-        "Period" if !stopped => match parse_time(&task.creation_time)
-            .and_then(|created| timer::next_after(&task.frequency, created, now, instance_zone))
-        {
-            Some(next) => {
-                runs::schedule_next(db, key, "Scheduled", "schedule", Some(&fmt_time(next)))?;
-                "Scheduled".to_string()
-            }
-            None => end.status.clone(),
-        },
-        "EveryReboot" if !stopped => {
-            runs::schedule_next(db, key, "Pending", "boot", None)?;
-            "Scheduled".to_string()
-        }
-        _ => end.status.clone(),
-    };
-    runs::finish(db, key, end, &target_status, &fmt_time(now))?;
-    refresh_task(db, &key.invoke_id)
-}
-
-/// What a previous process left `Running` or `Stopping` did not finish here.
-fn recover(inner: &Inner) -> rusqlite::Result<()> {
-    let now = inner.state.clock.now();
-    let mut store = inner.state.store.lock().unwrap_or_else(|e| e.into_inner());
-    let tx = store.conn().transaction()?;
-    for status in ["Running", "Stopping"] {
-        for r in runs::in_status(&tx, status)? {
-            let Some(task) = tasks::get_any(&tx, &r.invoke_id)? else {
-                continue;
-            };
-            let end = RunEnd {
-                status: if status == "Stopping" {
-                    "Terminated"
-                } else {
-                    "Error"
-                }
-                .into(),
-                error_code: if status == "Stopping" {
-                    ""
-                } else {
-                    "ExecutionInterrupted"
-                }
-                .into(),
-                error_info: if status == "Stopping" {
-                    String::new()
-                } else {
-                    "the command execution has been interrupted (the local emulator stopped while it ran)".into()
-                },
-                start_time: r.start_time.clone(),
-                finish_time: Some(fmt_time(now)),
-                ..RunEnd::default()
-            };
-            let zone = zone_of(inner, &r.instance_id);
-            record_end(&tx, &RunKey::of(&r), &task, &zone, &end, now)?;
-        }
-    }
-    tx.commit()?;
-    inner.state.counts.bump();
-    Ok(())
-}
-
-/// Cron without its own zone runs in the instance's zone.
-fn instance_zone(i: &Instance) -> String {
-    i.time_zone.clone()
-}
-
-fn zone_of(inner: &Inner, instance_id: &str) -> String {
-    inner
-        .instance(instance_id)
-        .map(|i| instance_zone(&i))
-        .unwrap_or_else(|| "UTC".into())
 }
 
 /// One look at the runs: stops, then due runs claimed for launching.
@@ -614,201 +521,4 @@ fn power(inner: &Inner, instance_id: &str, code: i64) -> rusqlite::Result<()> {
     inner.state.counts.bump();
     inner.wake.notify_one();
     Ok(())
-}
-
-/// Everything before the process starts: the instance's files, the user, the working
-/// directory, the script file. An error is the run's end (nothing ran).
-async fn prepare(
-    inner: &Arc<Inner>,
-    key: &RunKey,
-    task: &InvocationRow,
-    instance: &Instance,
-) -> Result<std::process::Command, Box<RunEnd>> {
-    let now = inner.state.clock.now();
-    let fail = move |status: &str, code: &str, info: String| {
-        Box::new(outcome::not_started(status, code, info, now))
-    };
-    if instance.os != crate::domain::command_type::Os::Linux {
-        return Err(fail(
-            "Error",
-            "ExecutionException",
-            format!(
-                "the local emulator cannot run scripts on {} instances: it has no Windows runtime, so nothing was run",
-                instance.os_type
-            ),
-        ));
-    }
-    let mode = inner.config.mode.clone();
-    if let Mode::Unavailable(why) = &mode {
-        return Err(fail(
-            "Error",
-            "ExecutionException",
-            format!("the local emulator cannot run scripts here: {why}"),
-        ));
-    }
-    let builtins = script::Builtins {
-        region_id: task.region_id.clone(),
-        account_id: inner.state.inventory.account_id.clone(),
-        instance_id: instance.id.clone(),
-        instance_name: instance.name.clone(),
-        invoke_id: key.invoke_id.clone(),
-        command_id: task.command_id.clone(),
-    };
-    let prepared = script::prepare(
-        &script::TaskScript {
-            command_type: &task.command_type,
-            command_name: &task.command_name,
-            content_base64: &task.command_content,
-            enable_parameter: task.enable_parameter,
-            parameters: &task.parameters,
-            launcher: &task.launcher,
-        },
-        &builtins,
-    )
-    .map_err(|e| {
-        let status = if e.info.contains("Windows") {
-            "Error"
-        } else {
-            "Invalid"
-        };
-        fail(status, e.code, e.info)
-    })?;
-    let fs = InstanceFs::new(&inner.config.instances_dir, &instance.id);
-    let user = if task.username.is_empty() {
-        "root".to_string()
-    } else {
-        task.username.clone()
-    };
-    let working_dir = task.working_dir.clone();
-    let hostname = if instance.host_name.is_empty() {
-        instance.name.clone()
-    } else {
-        instance.host_name.clone()
-    };
-    tokio::task::spawn_blocking(move || {
-        let sandboxed = matches!(mode, Mode::Bwrap(_));
-        if sandboxed {
-            fs.ensure().map_err(|e| {
-                fail(
-                    "Error",
-                    "ExecutionException",
-                    format!("the instance's files could not be made: {e}"),
-                )
-            })?;
-        }
-        let found = if sandboxed {
-            fs.user(&user)
-        } else {
-            sandbox::lookup_user(std::path::Path::new("/etc/passwd"), &user)
-        };
-        let Some((uid, gid, home)) = found else {
-            return Err(fail(
-                "Invalid",
-                "AccountNotExists",
-                format!("{} (UserInvalid_{user})", outcome::ACCOUNT_NOT_EXISTS),
-            ));
-        };
-        let cwd = if working_dir.is_empty() {
-            home.clone()
-        } else {
-            working_dir
-        };
-        let cwd_exists = if sandboxed {
-            fs.host_path(&cwd)
-                .unwrap_or_else(|| PathBuf::from(&cwd))
-                .is_dir()
-        } else {
-            std::path::Path::new(&cwd).is_dir()
-        };
-        if !cwd_exists {
-            return Err(fail(
-                "Invalid",
-                "DirectoryNotExists",
-                format!(
-                    "{} (WorkingDirectoryNotExist: {cwd} does not exist)",
-                    outcome::DIRECTORY_NOT_EXISTS
-                ),
-            ));
-        }
-        let (host_file, inside_file) = if sandboxed {
-            let inside = format!("{}/{}", sandbox::SCRIPT_DIR, prepared.file_name);
-            let host = fs.host_path(&inside).expect("the script dir is the instance's");
-            (host, inside)
-        } else {
-            let dir = fs.root.join("scripts");
-            std::fs::create_dir_all(&dir).map_err(|e| {
-                fail("Error", "ExecutionException", format!("saving the script failed: {e}"))
-            })?;
-            let host = dir.join(&prepared.file_name);
-            let shown = host.display().to_string();
-            (host, shown)
-        };
-        write_script(&host_file, &prepared.content).map_err(|e| {
-            fail(
-                "Error",
-                "ExecutionException",
-                format!("ScriptFileExisted or unwritable: saving the script to {inside_file} failed: {e}"),
-            )
-        })?;
-        let argv: Vec<String> = prepared
-            .argv
-            .iter()
-            .map(|a| a.replace(script::FILE, &inside_file))
-            .collect();
-        let launch = Launch {
-            argv,
-            cwd,
-            uid,
-            gid,
-            user: user.clone(),
-            home,
-            hostname,
-        };
-        let mut cmd = sandbox::command(&mode, &fs, &launch);
-        if !sandboxed {
-            use std::os::unix::process::CommandExt;
-            // Only root can run as another user on the host.
-            let me = own_uid();
-            if me == 0 {
-                cmd.uid(uid).gid(gid);
-            } else if me != uid {
-                return Err(fail(
-                    "Invalid",
-                    "AccountNotExists",
-                    format!(
-                        "the unsandboxed emulator runs as uid {me} and cannot run a script as {user}"
-                    ),
-                ));
-            }
-        }
-        Ok(cmd)
-    })
-    .await
-    .unwrap_or_else(|e| {
-        Err(Box::new(outcome::not_started(
-            "Error",
-            "ExecutionException",
-            format!("preparing the run failed: {e}"),
-            now,
-        )))
-    })
-}
-
-/// The emulator's own uid, from /proc (no libc call needed).
-fn own_uid() -> u32 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|u| u.parse().ok())
-        })
-        .unwrap_or(u32::MAX)
-}
-
-fn write_script(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, content)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
 }

@@ -125,7 +125,9 @@ impl InstanceFs {
     /// host's. Runs starting at once on a new instance make it once: they wait for each other.
     pub fn ensure(&self) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
-        // Runs of one instance may start at once: one makes its files, the others wait.
+        // Runs of one instance may start at once: one makes its files, the others wait. One
+        // lock for all instances: the copies are disk-bound, and 64 of them side by side were
+        // no faster than one after another (scripts/bench_agent.py, BENCHMARKS.md).
         static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let _making = MAKING.lock().unwrap_or_else(|e| e.into_inner());
         for (dir, _) in WRITABLE {

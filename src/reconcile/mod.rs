@@ -6,6 +6,7 @@ pub mod diff;
 pub mod invocation_apply;
 pub mod invocation_desired;
 pub mod invocation_diff;
+mod invocation_fields;
 pub mod invocation_live;
 pub mod invocation_model;
 pub mod invocation_plan;

@@ -1,0 +1,625 @@
+//! Reconcile invocations as a pure function: desired invocations (with the instances they
+//! resolve to now), the tasks the stack owns and what becomes of each command in, the
+//! invocation part of the plan out. No I/O, so every transition is tested without a cloud.
+//!
+//! - `once`: a task with the document's name, spec hash and batch means nothing to do,
+//!   whatever its outcome; otherwise the batch is invoked and the plan says why.
+//! - Repeating: one active task per document and batch. What ModifyInvocationAttribute can
+//!   change (parameters, frequency, added instances) is changed in place; anything else
+//!   stops the task and invokes a new one. A task that no longer runs is drift.
+//! - Tasks of a removed document are stopped.
+//! - A task whose user tags (the stack's and the document's) differ is re-tagged in place,
+//!   `once` or repeating: tags are not in the spec hash, so they never run anything again.
+//!
+//! The spec hash also covers inputs a task does not report (the command's script and
+//! launcher, the target selector, `fromEnv` references, windowsPasswordName). Those but
+//! the selector have a hash of their own on each task (`assistctl:inputs`), so a plan
+//! tells their change (a new task) from a change of what the task reports; a selector
+//! change shows in the instances it resolves to.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+
+use super::invocation_fields::{
+    TAGS_IN_PLACE, fields, hidden_changed, tag_writes, tags_field, view,
+};
+use super::invocation_model::{
+    BATCH_SIZE, DesiredInvocation, LiveInvocation, RepeatMode, RunOptions, TAG_BATCH, TAG_HASH,
+    TAG_INPUTS, invoke_token,
+};
+use super::invocation_plan::{IneligibleInstance, InvocationPlan, TaskAction, TaskChange};
+use super::invocation_schedule::planned;
+use super::plan::FieldDiff;
+use super::targets::{Inventory, modify_blocker};
+
+/// How a value the plan must not show is shown.
+pub const HIDDEN: &str = "****";
+
+/// A desired invocation and the instances its targets resolve to now.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub desired: DesiredInvocation,
+    pub instances: Vec<String>,
+    pub ineligible: Vec<IneligibleInstance>,
+}
+
+/// The command an invocation runs, as the command part of the plan leaves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandRef {
+    /// It exists and keeps this id.
+    Stays(String),
+    /// This apply creates it, or replaces it (`"created"`, `"replaced"`): its id is new.
+    New(&'static str),
+}
+
+pub struct Inputs<'a> {
+    pub stack: &'a str,
+    pub desired: &'a [Target],
+    pub live: &'a [LiveInvocation],
+    /// By (region, command document name).
+    pub commands: &'a BTreeMap<(String, String), CommandRef>,
+    pub inventory: &'a Inventory,
+    /// Fire times are shown after this instant.
+    pub now: DateTime<Utc>,
+}
+
+pub fn diff(inp: &Inputs<'_>) -> Vec<InvocationPlan> {
+    let mut out: Vec<InvocationPlan> = inp.desired.iter().map(|t| document(inp, t)).collect();
+    let wanted: BTreeSet<(&str, &str)> = inp
+        .desired
+        .iter()
+        .map(|t| (t.desired.region.as_str(), t.desired.name.as_str()))
+        .collect();
+    let mut gone: BTreeMap<(&str, &str), Vec<&LiveInvocation>> = BTreeMap::new();
+    for l in inp.live {
+        if !wanted.contains(&(l.region.as_str(), l.name.as_str())) {
+            gone.entry((&l.region, &l.name)).or_default().push(l);
+        }
+    }
+    for tasks in gone.values() {
+        if let Some(p) = removed(inp, tasks) {
+            out.push(p);
+        }
+    }
+    out.sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
+    out
+}
+
+fn document(inp: &Inputs<'_>, t: &Target) -> InvocationPlan {
+    let d = &t.desired;
+    let group: Vec<&LiveInvocation> = inp
+        .live
+        .iter()
+        .filter(|l| l.region == d.region && l.name == d.name)
+        .collect();
+    let cmd = inp.commands.get(&(d.region.clone(), d.command.clone()));
+    let mut tasks = match d.repeat_mode {
+        RepeatMode::Once => once(inp, t, &group, cmd),
+        _ => repeating(inp, t, &group, cmd),
+    };
+    tasks.sort_by_key(|x| (x.batch, x.action == TaskAction::Stop));
+    let mut tags = d.tags.clone();
+    tags.remove(TAG_HASH);
+    tags.remove(TAG_INPUTS);
+    tags.remove(TAG_BATCH);
+    InvocationPlan {
+        region: d.region.clone(),
+        name: d.name.clone(),
+        source: Some(d.source.clone()),
+        command: d.command.clone(),
+        command_id: match cmd {
+            Some(CommandRef::Stays(id)) => Some(id.clone()),
+            _ => None,
+        },
+        schedule: planned(d.repeat_mode.api_name(), d.frequency.as_deref(), inp.now),
+        parameters: d.parameters.clone(),
+        targets: d.selector.clone(),
+        run: d.run.clone(),
+        tags,
+        hash: d.hash.clone(),
+        inputs_hash: d.inputs.clone(),
+        instances: t.instances.clone(),
+        ineligible: t.ineligible.clone(),
+        tasks,
+    }
+}
+
+fn once(
+    inp: &Inputs<'_>,
+    t: &Target,
+    group: &[&LiveInvocation],
+    cmd: Option<&CommandRef>,
+) -> Vec<TaskChange> {
+    let d = &t.desired;
+    let mut out: Vec<TaskChange> = group
+        .iter()
+        .filter(|l| l.is_active() && l.repeat() != Some(RepeatMode::Once))
+        .map(|l| {
+            stop(
+                l,
+                "the document's schedule is now `once`, so its repeating task stops".into(),
+            )
+        })
+        .collect();
+    let history: Vec<&&LiveInvocation> = group
+        .iter()
+        .filter(|l| l.repeat() == Some(RepeatMode::Once))
+        .collect();
+    let same: Vec<&&LiveInvocation> = history
+        .iter()
+        .copied()
+        .filter(|l| l.hash == d.hash)
+        .collect();
+    let covered: BTreeSet<&str> = same
+        .iter()
+        .flat_map(|l| l.instances.iter().map(|(i, _)| i.as_str()))
+        .collect();
+    let latest = history
+        .iter()
+        .max_by(|a, b| (&a.creation_time, &a.id).cmp(&(&b.creation_time, &b.id)));
+    for (k, batch) in t.instances.chunks(BATCH_SIZE).enumerate() {
+        let k = k as u32;
+        if let Some(l) = same.iter().find(|l| l.batch == k) {
+            let ran = format!(
+                "this spec ran as {} ({}); a `once` invocation runs once per spec",
+                l.id, l.status
+            );
+            let mut change = TaskChange {
+                action: TaskAction::NoOp,
+                batch: k,
+                id: Some(l.id.clone()),
+                reasons: vec![ran.clone()],
+                fields: Vec::new(),
+                instances: l.instance_ids(),
+                added_instances: Vec::new(),
+                client_token: None,
+                writes: 0,
+            };
+            if let Some(f) = tags_field(l, d) {
+                change.action = TaskAction::Modify;
+                change.reasons = vec![format!("{TAGS_IN_PLACE}; {ran}, so it does not run again")];
+                change.fields = vec![f];
+                change.writes = tag_writes(l, d);
+            }
+            out.push(change);
+            continue;
+        }
+        let rest: Vec<String> = batch
+            .iter()
+            .filter(|i| !covered.contains(i.as_str()))
+            .cloned()
+            .collect();
+        if rest.is_empty() {
+            out.push(TaskChange {
+                action: TaskAction::NoOp,
+                batch: k,
+                id: None,
+                reasons: vec!["every instance of this batch already ran this spec".into()],
+                fields: Vec::new(),
+                instances: batch.to_vec(),
+                added_instances: Vec::new(),
+                client_token: None,
+                writes: 0,
+            });
+            continue;
+        }
+        let (reasons, fields) = if !same.is_empty() {
+            (
+                vec![format!(
+                    "batch {k} of this spec has not run yet (an interrupted apply?)"
+                )],
+                Vec::new(),
+            )
+        } else {
+            match latest {
+                None => (
+                    vec!["first run: no task of this document exists yet".to_string()],
+                    Vec::new(),
+                ),
+                Some(l) => changed_since(d, l, cmd),
+            }
+        };
+        out.push(TaskChange {
+            action: TaskAction::Invoke,
+            batch: k,
+            id: None,
+            reasons,
+            fields,
+            client_token: Some(invoke_token(
+                inp.stack, &d.region, &d.name, &d.hash, k, &rest, "",
+            )),
+            instances: rest,
+            added_instances: Vec::new(),
+            writes: 1,
+        });
+    }
+    out
+}
+
+/// Why a `once` spec runs again: what differs from the latest task.
+fn changed_since(
+    d: &DesiredInvocation,
+    l: &LiveInvocation,
+    cmd: Option<&CommandRef>,
+) -> (Vec<String>, Vec<FieldDiff>) {
+    let v = view(l, d);
+    let fields = fields(d, &v, l, cmd, None);
+    let hidden = hidden_changed(d, l, &fields);
+    // Tags are not in the spec hash: they never explain a run.
+    let mut names: Vec<&str> = fields
+        .iter()
+        .map(|f| f.field.as_str())
+        .filter(|f| *f != "tags")
+        .collect();
+    if hidden {
+        names.push(HIDDEN_INPUTS);
+    }
+    if names.is_empty() {
+        names.push("the target selector");
+    }
+    let why = format!(
+        "the spec changed since the latest task {}: {} changed",
+        l.id,
+        names.join(", ")
+    );
+    (vec![why], fields)
+}
+
+const HIDDEN_INPUTS: &str =
+    "the command's script or launcher, a fromEnv reference or windowsPasswordName";
+
+fn repeating(
+    inp: &Inputs<'_>,
+    t: &Target,
+    group: &[&LiveInvocation],
+    cmd: Option<&CommandRef>,
+) -> Vec<TaskChange> {
+    let d = &t.desired;
+    let mut out = Vec::new();
+    let tasks: Vec<&LiveInvocation> = group
+        .iter()
+        .copied()
+        .filter(|l| l.repeat() != Some(RepeatMode::Once))
+        .collect();
+    let mut newest_first: Vec<&LiveInvocation> =
+        tasks.iter().copied().filter(|l| l.is_active()).collect();
+    newest_first.sort_by(|a, b| (&b.creation_time, &b.id).cmp(&(&a.creation_time, &a.id)));
+    let mut by_batch: BTreeMap<u32, &LiveInvocation> = BTreeMap::new();
+    for l in newest_first {
+        match by_batch.get(&l.batch) {
+            Some(kept) => out.push(stop(
+                l,
+                format!(
+                    "a second active task for batch {} (a racing apply?); {} is kept",
+                    l.batch, kept.id
+                ),
+            )),
+            None => {
+                by_batch.insert(l.batch, l);
+            }
+        }
+    }
+    if t.instances.is_empty() {
+        for l in by_batch.values() {
+            out.push(TaskChange {
+                action: TaskAction::NoOp,
+                batch: l.batch,
+                id: Some(l.id.clone()),
+                reasons: vec![
+                    "no instance can run it now (see the ineligible instances); the task is left as it is".into(),
+                ],
+                fields: Vec::new(),
+                instances: l.instance_ids(),
+                added_instances: Vec::new(),
+                client_token: None,
+                writes: 0,
+            });
+        }
+        return out;
+    }
+    // Instances stay in the task that has them, so a new instance does not reshuffle
+    // every batch; new ones fill the tasks with room, then new batches.
+    let wanted: BTreeSet<&str> = t.instances.iter().map(String::as_str).collect();
+    let mut keep: BTreeMap<u32, Vec<String>> = by_batch
+        .iter()
+        .map(|(b, l)| {
+            let mut k: Vec<String> = l
+                .instances
+                .iter()
+                .map(|(i, _)| i.clone())
+                .filter(|i| wanted.contains(i.as_str()))
+                .collect();
+            k.sort();
+            k.dedup();
+            (*b, k)
+        })
+        .collect();
+    let assigned: BTreeSet<String> = keep.values().flatten().cloned().collect();
+    let mut unassigned: Vec<String> = t
+        .instances
+        .iter()
+        .filter(|i| !assigned.contains(*i))
+        .cloned()
+        .collect();
+    for k in keep.values_mut() {
+        let room = BATCH_SIZE.saturating_sub(k.len()).min(unassigned.len());
+        k.extend(unassigned.drain(..room));
+        k.sort();
+    }
+    for (b, l) in &by_batch {
+        let after = &keep[b];
+        if after.is_empty() {
+            out.push(stop(l, "none of its instances is a target any more".into()));
+        } else {
+            out.push(compare(inp, d, cmd, l, after));
+        }
+    }
+    let mut used: BTreeSet<u32> = by_batch.keys().copied().collect();
+    for chunk in unassigned.chunks(BATCH_SIZE) {
+        let b = (0..).find(|b| !used.contains(b)).unwrap_or(0);
+        used.insert(b);
+        out.push(fresh(inp, t, &tasks, b, chunk));
+    }
+    out
+}
+
+/// A batch without an active task: invoked, unless a one-time run of this spec is done.
+fn fresh(
+    inp: &Inputs<'_>,
+    t: &Target,
+    tasks: &[&LiveInvocation],
+    b: u32,
+    instances: &[String],
+) -> TaskChange {
+    let d = &t.desired;
+    let prior = tasks
+        .iter()
+        .filter(|l| l.batch == b && !l.is_active())
+        .max_by(|a, b| (&a.creation_time, &a.id).cmp(&(&b.creation_time, &b.id)));
+    let one_time = d.repeat_mode == RepeatMode::NextRebootOnly
+        || d.frequency.as_deref().is_some_and(|f| f.starts_with("at("));
+    let noop = |id: Option<String>, why: String| TaskChange {
+        action: TaskAction::NoOp,
+        batch: b,
+        id,
+        reasons: vec![why],
+        fields: Vec::new(),
+        instances: instances.to_vec(),
+        added_instances: Vec::new(),
+        client_token: None,
+        writes: 0,
+    };
+    if let Some(p) = prior
+        && one_time
+        && p.hash == d.hash
+        && matches!(p.status.as_str(), "Success" | "Failed" | "PartialFailed")
+    {
+        return noop(
+            Some(p.id.clone()),
+            format!("this one-time run is done: {} ended {}", p.id, p.status),
+        );
+    }
+    let at_passed = d.frequency.as_deref().is_some_and(|f| f.starts_with("at("))
+        && planned("Period", d.frequency.as_deref(), inp.now)
+            .next_fires
+            .is_empty();
+    if at_passed {
+        return noop(
+            prior.map(|p| p.id.clone()),
+            "its one-time schedule has passed, so it cannot be invoked".into(),
+        );
+    }
+    let reason = match prior {
+        Some(p) if p.hash == d.hash => format!(
+            "drift: task {} is {} and no longer runs (stopped outside assistctl?); it is invoked again",
+            p.id, p.status
+        ),
+        Some(p) => format!(
+            "task {} ended ({}) and the spec changed; a new task is invoked",
+            p.id, p.status
+        ),
+        None if b == 0 => "first run: no task of this document exists yet".into(),
+        None => format!("no task runs batch {b} yet"),
+    };
+    TaskChange {
+        action: TaskAction::Invoke,
+        batch: b,
+        id: None,
+        reasons: vec![reason],
+        fields: Vec::new(),
+        instances: instances.to_vec(),
+        added_instances: Vec::new(),
+        client_token: Some(invoke_token(
+            inp.stack,
+            &d.region,
+            &d.name,
+            &d.hash,
+            b,
+            instances,
+            prior.map_or("", |p| p.id.as_str()),
+        )),
+        writes: 1,
+    }
+}
+
+/// An active task and what its batch should be.
+fn compare(
+    inp: &Inputs<'_>,
+    d: &DesiredInvocation,
+    cmd: Option<&CommandRef>,
+    l: &LiveInvocation,
+    after: &[String],
+) -> TaskChange {
+    let v = view(l, d);
+    let fields = fields(d, &v, l, cmd, Some(after));
+    let hidden = hidden_changed(d, l, &fields);
+    let mut change = TaskChange {
+        action: TaskAction::NoOp,
+        batch: l.batch,
+        id: Some(l.id.clone()),
+        reasons: Vec::new(),
+        fields,
+        instances: after.to_vec(),
+        added_instances: Vec::new(),
+        client_token: None,
+        writes: 0,
+    };
+    if change.fields.is_empty() && !hidden {
+        if l.hash != d.hash {
+            // A selector that still resolves to the same instances.
+            change.action = TaskAction::Modify;
+            change.reasons = vec![
+                "the target selector changed and resolves to the same instances; only the task's hash tag is updated".into(),
+            ];
+            change.writes = 1;
+        }
+        return change;
+    }
+    let mut reasons: Vec<String> = change
+        .fields
+        .iter()
+        .filter(|f| f.forces_replace)
+        .map(|f| replace_reason(d, f))
+        .collect();
+    if hidden {
+        reasons.push(format!(
+            "{HIDDEN_INPUTS} changed, which ModifyInvocationAttribute cannot change"
+        ));
+    }
+    let in_place: Vec<&str> = change
+        .fields
+        .iter()
+        .filter(|f| !f.forces_replace)
+        .map(|f| f.field.as_str())
+        .collect();
+    // What ModifyInvocationAttribute changes; tags are TagResources' and need no agent.
+    let attributes: Vec<&str> = in_place.iter().copied().filter(|f| *f != "tags").collect();
+    let tags_changed = in_place.contains(&"tags");
+    let live_ids = l.instance_ids();
+    let added: Vec<String> = after
+        .iter()
+        .filter(|i| !live_ids.contains(i))
+        .cloned()
+        .collect();
+    if reasons.is_empty() {
+        let region = inp.inventory.get(&l.region).map_or(&[][..], Vec::as_slice);
+        let all: Vec<String> = live_ids.iter().chain(&added).cloned().collect();
+        let blocker = if attributes.is_empty() {
+            None
+        } else {
+            modify_blocker(region, &all)
+        };
+        match blocker {
+            Some(why) => reasons.push(format!(
+                "{} changed, but {why}, so the task is replaced",
+                in_place.join(", ")
+            )),
+            None => {
+                change.action = TaskAction::Modify;
+                change.reasons = Vec::new();
+                if !attributes.is_empty() {
+                    change.reasons.push(format!(
+                        "{} changed; ModifyInvocationAttribute changes it in place",
+                        attributes.join(", ")
+                    ));
+                }
+                if tags_changed {
+                    change
+                        .reasons
+                        .push(format!("{TAGS_IN_PLACE}; the task keeps running as it is"));
+                }
+                change.added_instances = added;
+                // ModifyInvocationAttribute, then the hash and user tags.
+                change.writes = u32::from(!attributes.is_empty()) + tag_writes(l, d);
+                return change;
+            }
+        }
+    } else if !in_place.is_empty() {
+        reasons.push(format!("also changed: {}", in_place.join(", ")));
+    }
+    change.action = TaskAction::Reinvoke;
+    change.reasons = reasons;
+    change.client_token = Some(invoke_token(
+        inp.stack, &d.region, &d.name, &d.hash, l.batch, after, &l.id,
+    ));
+    change.writes = 2;
+    change
+}
+
+fn replace_reason(d: &DesiredInvocation, f: &FieldDiff) -> String {
+    match f.field.as_str() {
+        "command" => match f.after.as_deref() {
+            Some(a) if a.starts_with('(') => format!(
+                "command `{}` is {} by this apply, and a task keeps the command it was invoked with",
+                d.command,
+                a.trim_start_matches("(the ")
+                    .split(' ')
+                    .next()
+                    .unwrap_or("changed")
+            ),
+            _ => format!(
+                "the task runs {}, not command `{}` ({})",
+                f.before.as_deref().unwrap_or_default(),
+                d.command,
+                f.after.as_deref().unwrap_or_default()
+            ),
+        },
+        "instances" => {
+            "instances leave the targets, and ModifyInvocationAttribute can only add instances"
+                .into()
+        }
+        other => format!("`{other}` changed, which ModifyInvocationAttribute cannot change"),
+    }
+}
+
+fn stop(l: &LiveInvocation, why: String) -> TaskChange {
+    TaskChange {
+        action: TaskAction::Stop,
+        batch: l.batch,
+        id: Some(l.id.clone()),
+        reasons: vec![why],
+        fields: Vec::new(),
+        instances: l.instance_ids(),
+        added_instances: Vec::new(),
+        client_token: None,
+        writes: 1,
+    }
+}
+
+/// The active tasks of a document that is gone: each is stopped.
+fn removed(inp: &Inputs<'_>, tasks: &[&LiveInvocation]) -> Option<InvocationPlan> {
+    let active: Vec<&&LiveInvocation> = tasks.iter().filter(|l| l.is_active()).collect();
+    let first = active.first()?;
+    let mut instances: Vec<String> = active.iter().flat_map(|l| l.instance_ids()).collect();
+    instances.sort();
+    instances.dedup();
+    let mut tags = first.tags.clone();
+    tags.remove(TAG_HASH);
+    tags.remove(TAG_INPUTS);
+    tags.remove(TAG_BATCH);
+    Some(InvocationPlan {
+        region: first.region.clone(),
+        name: first.name.clone(),
+        source: None,
+        command: first.command_name.clone(),
+        command_id: Some(first.command_id.clone()),
+        schedule: planned(&first.repeat_mode, Some(&first.frequency), inp.now),
+        // The task's parameter values may be secrets the manifests no longer name.
+        parameters: Vec::new(),
+        targets: Default::default(),
+        run: RunOptions::default(),
+        tags,
+        hash: String::new(),
+        inputs_hash: String::new(),
+        instances,
+        ineligible: Vec::new(),
+        tasks: active
+            .iter()
+            .map(|l| stop(l, "its document is gone from the manifests".into()))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

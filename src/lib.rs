@@ -10,4 +10,5 @@ pub mod domain;
 pub mod emulator;
 pub mod manifest;
 pub mod reconcile;
+pub mod redact;
 pub mod render;

@@ -7,7 +7,7 @@ mod cloud_common;
 
 use assistctl::cloud::Error;
 use assistctl::cloud::ops::invocations::DescribeInvocationsRequest;
-use assistctl::reconcile::invocation_live;
+use assistctl::reconcile::invocation::live as invocation_live;
 use assistctl::reconcile::listing::{self, Reads};
 use cloud_common::*;
 use serde_json::{Value, json};

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use assistctl::reconcile::model::CommandState;
-use assistctl::reconcile::plan::{
-    Action, ApiCalls, Change, FieldDiff, PLAN_FORMAT_VERSION, Plan, ResourceKind, Summary,
+use assistctl::reconcile::{
+    Action, ApiCalls, Change, CommandField, CommandState, FieldDiff, PLAN_FORMAT_VERSION, Plan,
+    ResourceKind, Summary,
 };
 use assistctl::render::markdown::{self, COMMENT_LIMIT};
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
@@ -26,9 +26,15 @@ fn state(name: &str, content: &str) -> CommandState {
     }
 }
 
-fn replace(name: &str, id: &str, before: &str, after: &str, extra: Vec<FieldDiff>) -> Change {
+fn replace(
+    name: &str,
+    id: &str,
+    before: &str,
+    after: &str,
+    extra: Vec<FieldDiff<CommandField>>,
+) -> Change {
     let mut fields = vec![FieldDiff {
-        field: "content".into(),
+        field: CommandField::Content,
         before: Some(before.into()),
         after: Some(after.into()),
         forces_replace: true,
@@ -193,7 +199,7 @@ fn scripts_names_and_descriptions_cannot_break_the_markdown() {
     let after = "#!/bin/sh\ncat <<'EOF'\n```\n| not | a | table |\nEOF\nps aux | grep `whoami`\n";
     let name = "ev|l`<b>name";
     let description = FieldDiff {
-        field: "description".into(),
+        field: CommandField::Description,
         before: Some("a | b".into()),
         after: Some("uses ``` and `x` | <i>html</i>".into()),
         forces_replace: false,

@@ -3,17 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use assistctl::reconcile::invocation_model::{
-    ParameterSource, PlannedParameter, RunOptions, TargetSelector,
-};
-use assistctl::reconcile::invocation_plan::{
-    IneligibleInstance, InvocationPlan, PlannedSchedule, TaskAction, TaskChange,
-};
-use assistctl::reconcile::invocation_schedule::planned;
-use assistctl::reconcile::model::{CommandState, TAG_NAME, TAG_STACK};
-use assistctl::reconcile::plan::{
-    Action, ApiCalls, Change, Conflict, FieldDiff, MovedKind, NotReconciled, OwnershipMove,
-    PLAN_FORMAT_VERSION, Plan, ResourceKind, Summary,
+use assistctl::reconcile::planned_schedule as planned;
+use assistctl::reconcile::{
+    Action, ApiCalls, Change, CommandField, CommandState, Conflict, FieldDiff, FieldValue,
+    IneligibleInstance, InvocationPlan, MovedKind, NotReconciled, OwnershipMove,
+    PLAN_FORMAT_VERSION, ParameterSource, Plan, PlannedParameter, PlannedSchedule, ResourceKind,
+    RunOptions, Summary, TAG_NAME, TAG_STACK, TargetSelector, TaskAction, TaskChange, TaskField,
 };
 use assistctl::render::{json, markdown, text};
 
@@ -44,20 +39,25 @@ fn state(name: &str, content: &str) -> CommandState {
     }
 }
 
-fn field(name: &str, before: &str, after: &str, forces_replace: bool) -> FieldDiff {
+fn field<F>(field: F, before: &str, after: &str, forces_replace: bool) -> FieldDiff<F> {
     FieldDiff {
-        field: name.into(),
+        field,
         before: Some(before.into()),
         after: Some(after.into()),
         forces_replace,
     }
 }
 
-fn tags_text(t: &BTreeMap<String, String>) -> String {
-    t.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+fn tags_field(
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) -> FieldDiff<CommandField> {
+    FieldDiff {
+        field: CommandField::Tags,
+        before: Some(FieldValue::Tags(before.clone())),
+        after: Some(FieldValue::Tags(after.clone())),
+        forces_replace: false,
+    }
 }
 
 fn change(action: Action, region: &str, name: &str, id: Option<&str>) -> Change {
@@ -113,14 +113,14 @@ fn full_plan() -> Plan {
     want.tags = tags("rotate-logs", &[("team", "platform"), ("owner", "sre")]);
     update.reasons = vec!["description, timeout, tags changed".into()];
     update.fields = vec![
-        field("description", &live.description, &want.description, false),
-        field("timeout", "30", "60", false),
         field(
-            "tags",
-            &tags_text(&live.tags),
-            &tags_text(&want.tags),
+            CommandField::Description,
+            &live.description,
+            &want.description,
             false,
         ),
+        field(CommandField::Timeout, "30", "60", false),
+        tags_field(&live.tags, &want.tags),
     ];
     update.desired = Some(want);
     update.live = Some(live);
@@ -133,7 +133,7 @@ fn full_plan() -> Plan {
     want.content = DEPLOY_WANT.into();
     replace.reasons =
         vec!["the script changed, and ModifyCommand cannot change a command's content".into()];
-    replace.fields = vec![field("content", DEPLOY_LIVE, DEPLOY_WANT, true)];
+    replace.fields = vec![field(CommandField::Content, DEPLOY_LIVE, DEPLOY_WANT, true)];
     replace.desired = Some(want);
     replace.live = Some(live);
     replace.client_token = Some("assistctl-89abcdef0123456789abcdef0123456789abcdef".into());
@@ -150,13 +150,13 @@ fn full_plan() -> Plan {
         "`import` marked c-hz0004 for adoption; it is tagged as the stack's, not recreated".into(),
     ];
     adopt.fields = vec![
-        field("description", &live.description, &want.description, false),
         field(
-            "tags",
-            &tags_text(&live.tags),
-            &tags_text(&want.tags),
+            CommandField::Description,
+            &live.description,
+            &want.description,
             false,
         ),
+        tags_field(&live.tags, &want.tags),
     ];
     adopt.desired = Some(want);
     adopt.live = Some(live);
@@ -338,9 +338,9 @@ fn invocations() -> Vec<InvocationPlan> {
     modify.reasons =
         vec!["parameters, instances changed; ModifyInvocationAttribute changes it in place".into()];
     modify.fields = vec![
-        field("parameters", "threshold=85", "threshold=80", false),
+        field(TaskField::Parameters, "threshold=85", "threshold=80", false),
         field(
-            "instances",
+            TaskField::Instances,
             "i-bp1web01, i-bp1web02",
             "i-bp1web01, i-bp1web02, i-bp1web03",
             false,
@@ -364,7 +364,7 @@ fn invocations() -> Vec<InvocationPlan> {
     let mut reinvoke = task(TaskAction::Reinvoke, 0, Some("t-hz0008"), &["i-bp1stg01"]);
     reinvoke.reasons =
         vec!["`username` changed, which ModifyInvocationAttribute cannot change".into()];
-    reinvoke.fields = vec![field("username", "", "ecs-user", true)];
+    reinvoke.fields = vec![field(TaskField::Username, "", "ecs-user", true)];
     reinvoke.client_token = Some("assistctl-9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b".into());
     kernel.tasks = vec![reinvoke];
 

@@ -488,8 +488,7 @@ fn sigterm_mid_apply_finishes_what_is_in_flight_and_says_what_it_did() {
 #[tokio::test(flavor = "multi_thread")]
 async fn deletes_and_stops_check_ownership_at_the_moment_of_the_call() {
     use assistctl::cloud::{ClientBuilder, StaticCredentials};
-    use assistctl::reconcile::apply::{self, Interrupt, Progress, Settings};
-    use assistctl::reconcile::plan::{Action, Plan};
+    use assistctl::reconcile::{self, Action, Interrupt, Plan, Progress, Settings, TaskAction};
 
     let emu = Emu::start(&[]);
     let theirs = fixture(
@@ -508,7 +507,7 @@ async fn deletes_and_stops_check_ownership_at_the_moment_of_the_call() {
     let mut plan: Plan = serde_json::from_value(live).unwrap();
     plan.stack = "mine".into();
     plan.changes[0].action = Action::Delete;
-    plan.invocations[0].tasks[0].action = assistctl::reconcile::invocation_plan::TaskAction::Stop;
+    plan.invocations[0].tasks[0].action = TaskAction::Stop;
     let client = ClientBuilder::new()
         .region("cn-hangzhou")
         .endpoint(emu.endpoint.clone())
@@ -516,7 +515,7 @@ async fn deletes_and_stops_check_ownership_at_the_moment_of_the_call() {
         .build()
         .unwrap();
     let done = |_: Progress<'_>| {};
-    let out = apply::apply(
+    let out = reconcile::apply(
         &client,
         &plan,
         &Settings {

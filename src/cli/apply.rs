@@ -11,11 +11,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::connect::{self, ConnectArgs};
 use super::output::{BOLD, ERROR, OK};
 use super::plan::{DetailArgs, Format, ScopeArgs, exit_code, show};
-use crate::reconcile::apply::{self, Interrupt, Outcome, Progress, Settings};
-use crate::reconcile::plan::Plan;
-use crate::reconcile::planner::{self, PlanOptions};
-use crate::reconcile::saved;
-use crate::render::redact;
+use crate::reconcile::{
+    self, Desired, Interrupt, Outcome, Plan, PlanOptions, Progress, Settings, saved,
+};
+use crate::redact::redact;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -77,12 +76,12 @@ fn manifest_paths(given: &[PathBuf], saved: Option<&Plan>) -> Vec<PathBuf> {
 async fn run_with(
     args: &Args,
     saved: Option<Plan>,
-    desired: &crate::reconcile::desired::Desired,
+    desired: &Desired,
     client: &crate::cloud::Client,
 ) -> anyhow::Result<u8> {
     let plan = match (&args.plan, saved) {
         (Some(file), Some(saved)) => reviewed(file, saved, args, desired, client).await?,
-        _ => planner::plan(client, desired, &args.scope.options()).await?,
+        _ => reconcile::plan(client, desired, &args.scope.options()).await?,
     };
     print!("{}", show(&plan, Format::Text, &args.detail));
     if exit_code(&plan, false) != 0 {
@@ -120,7 +119,7 @@ async fn run_with(
     };
     let interrupt = Interrupt::default();
     let watcher = tokio::spawn(watch_signals(Signals::install(), interrupt.clone()));
-    let outcome = apply::apply(
+    let outcome = reconcile::apply(
         client,
         &plan,
         &Settings {
@@ -141,14 +140,14 @@ async fn run_with(
     Ok(report(&outcome, &env, signal))
 }
 
-/// Reads a saved plan, makes the plan again from the manifests and the cloud with the
-/// options it records, and returns the new plan only when it is the reviewed one (see
-/// `reconcile::saved`). What the file says is never executed.
+/// Observes the cloud, checks the saved plan against it and against the manifests, and
+/// returns the plan decided now only when it is the reviewed one (see `reconcile::saved`).
+/// What the file says is never executed.
 async fn reviewed(
     file: &std::path::Path,
     saved: Plan,
     args: &Args,
-    desired: &crate::reconcile::desired::Desired,
+    desired: &Desired,
     client: &crate::cloud::Client,
 ) -> anyhow::Result<Plan> {
     let given = args.scope.options();
@@ -166,18 +165,14 @@ async fn reviewed(
             desired.stack
         );
     }
-    let mut fresh = planner::plan(client, desired, &saved.options).await?;
-    // Where the manifests were read from is not what the plan does: the manifest digest
-    // says whether they are the same, so the same manifests given by another path (or by
-    // none, read from the recorded paths) are the reviewed plan.
-    fresh.paths = saved.paths.clone();
-    if let Some(why) = saved::mismatch(&saved, &fresh) {
-        bail!(
+    let live = reconcile::observe(client, desired, &saved.options).await?;
+    match saved::verify(&saved, desired, &live, chrono::Utc::now())? {
+        Ok(fresh) => Ok(fresh),
+        Err(why) => bail!(
             "{}: {why}; nothing was changed. Make the plan again (`assistctl plan --out`), review it and apply that",
             file.display()
-        );
+        ),
     }
-    Ok(fresh)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -286,7 +281,7 @@ fn progress(n: u64) -> ProgressBar {
 
 /// The failures again (a long log buries them), what was not started, and the summary.
 /// Exit code: 0 all applied, 1 something failed, 128 + the signal when interrupted.
-fn report(o: &Outcome, secrets: &crate::render::Secrets, signal: Option<Signal>) -> u8 {
+fn report(o: &Outcome, secrets: &crate::redact::Secrets, signal: Option<Signal>) -> u8 {
     let r = |s: &str| redact(s, secrets);
     let request = |id: &str| {
         if id.is_empty() {

@@ -8,7 +8,7 @@ use anyhow::bail;
 use super::output;
 use crate::manifest::{self, rules::Context};
 use crate::reconcile::desired::{self, Desired};
-use crate::render::Secrets;
+use crate::redact::Secrets;
 
 /// The desired state of the manifests under `paths`, or the validation errors printed and
 /// an error returned.

@@ -17,7 +17,7 @@ use crate::manifest::types::{
     ApiVersion, CommandDocument, CommandKind, CommandSpec, Metadata, ParameterSpec, TypeName,
 };
 use crate::reconcile::listing::{self, Reads};
-use crate::reconcile::model::TAG_STACK;
+use crate::reconcile::ownership::TAG_STACK;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("which").required(true).multiple(true).args(["name", "id"])))]
@@ -161,12 +161,13 @@ fn write(dir: &Path, stem: &str, region: &str, c: &Command, schema: &str) -> any
             c.command_id, c.command_type
         )
     })?;
-    let script = crate::reconcile::live::decode_content(&c.command_content).with_context(|| {
-        format!(
-            "the content of {} is not Base64 of UTF-8 text",
-            c.command_id
-        )
-    })?;
+    let script =
+        crate::reconcile::command::live::decode_content(&c.command_content).with_context(|| {
+            format!(
+                "the content of {} is not Base64 of UTF-8 text",
+                c.command_id
+            )
+        })?;
     let script_rel = format!("scripts/{stem}.{}", ty.extension());
     std::fs::write(dir.join(&script_rel), &script)
         .with_context(|| format!("cannot write {script_rel}"))?;

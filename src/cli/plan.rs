@@ -6,8 +6,7 @@ use anstream::{eprintln, print};
 
 use super::connect::{self, ConnectArgs};
 use super::output::ERROR;
-use crate::reconcile::plan::Plan;
-use crate::reconcile::planner::{self, PlanOptions};
+use crate::reconcile::{self, Plan, PlanOptions};
 use crate::render;
 
 #[derive(Debug, clap::Args)]
@@ -94,7 +93,7 @@ impl DetailArgs {
         let creates = plan
             .changes
             .iter()
-            .filter(|c| c.action == crate::reconcile::plan::Action::Create)
+            .filter(|c| c.action == crate::reconcile::Action::Create)
             .count();
         (self.compact || (!self.full && creates > COMPACT_AFTER)).then_some(COMPACT_LINES)
     }
@@ -111,7 +110,7 @@ pub async fn run(args: Args) -> anyhow::Result<u8> {
     let desired = super::desired::load(&args.paths)?;
     let region = desired.regions.first().cloned().unwrap_or_default();
     let conn = connect::connect(&args.connect, &region).await?;
-    let result = planner::plan(&conn.client, &desired, &args.scope.options()).await;
+    let result = reconcile::plan(&conn.client, &desired, &args.scope.options()).await;
     conn.close().await;
     let mut plan = result?;
     plan.paths = args.paths.iter().map(|p| p.display().to_string()).collect();

@@ -14,10 +14,10 @@ use super::output::{BOLD, ERROR, OK};
 use crate::cloud::Client;
 use crate::cloud::ops::invocations::InvocationResult;
 use crate::reconcile::desired::Desired;
-use crate::reconcile::invocation_live;
-use crate::reconcile::invocation_model::LiveInvocation;
-use crate::reconcile::live::Reads;
-use crate::render::{Secrets, redact};
+use crate::reconcile::invocation::live as invocation_live;
+use crate::reconcile::invocation::model::LiveInvocation;
+use crate::reconcile::listing::Reads;
+use crate::redact::{Secrets, redact};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -1,16 +1,14 @@
-//! The desired state: a validated manifest set turned into normalised command states,
-//! with the stack's tags, the ownership tags and the service's defaults applied.
+//! The desired state: a validated manifest set turned into normalised commands and
+//! invocations, with the stack's tags, the ownership tags and the service's defaults applied.
 
-use std::collections::BTreeMap;
-
-use crate::manifest::effective;
 use crate::manifest::rules::Scripts;
 use crate::manifest::set::{Located, ManifestSet};
-use crate::manifest::types::{CommandDocument, StackDocument};
+use crate::manifest::types::StackDocument;
 
-use super::invocation_desired;
-use super::invocation_model::DesiredInvocation;
-use super::model::{CommandState, DesiredCommand, TAG_NAME, TAG_STACK};
+use super::command::desired::command;
+use super::command::model::DesiredCommand;
+use super::invocation::desired as invocation_desired;
+use super::invocation::model::DesiredInvocation;
 use super::plan::NotReconciled;
 
 #[derive(Debug, Clone, Default)]
@@ -54,52 +52,5 @@ pub fn build(
         commands,
         invocations,
         not_reconciled: Vec::new(),
-    })
-}
-
-fn command(
-    c: &Located<CommandDocument>,
-    scripts: &Scripts,
-    stack: &Located<StackDocument>,
-) -> anyhow::Result<DesiredCommand> {
-    let spec = &c.doc.spec;
-    let region = spec
-        .region
-        .clone()
-        .unwrap_or_else(|| stack.doc.spec.region.clone());
-    let Some(script) = scripts.get(&(region, c.doc.metadata.name.clone())).cloned() else {
-        anyhow::bail!(
-            "the script of command `{}` cannot be read",
-            c.doc.metadata.name
-        );
-    };
-    let mut tags: BTreeMap<String, String> = stack.doc.spec.tags.clone();
-    tags.extend(spec.tags.clone());
-    tags.insert(TAG_STACK.into(), stack.doc.metadata.name.clone());
-    tags.insert(TAG_NAME.into(), c.doc.metadata.name.clone());
-    let state = CommandState {
-        name: c.doc.metadata.name.clone(),
-        description: c.doc.metadata.description.clone().unwrap_or_default(),
-        command_type: spec.command_type.command_type().api_name().to_string(),
-        enable_parameter: effective::parameters_enabled(spec, &script.text),
-        content: script.text,
-        working_dir: spec.working_dir.clone().unwrap_or_default(),
-        timeout: effective::timeout(spec.timeout),
-        launcher: spec.launcher.clone().unwrap_or_default(),
-        resource_group_id: spec
-            .resource_group_id
-            .clone()
-            .or_else(|| stack.doc.spec.resource_group_id.clone())
-            .unwrap_or_default(),
-        tags,
-    };
-    Ok(DesiredCommand {
-        region: spec
-            .region
-            .clone()
-            .unwrap_or_else(|| stack.doc.spec.region.clone()),
-        state,
-        source: format!("{}:{}", c.file.display(), c.positions.document_line()),
-        adopt_id: spec.import_id.clone(),
     })
 }

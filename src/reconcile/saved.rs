@@ -1,12 +1,14 @@
 //! Saved plans as review receipts, not programs.
 //!
-//! `apply --plan FILE` never executes what the file says. It makes the plan again from the
-//! manifests and the cloud as they are now, with the options the file records, and goes on
-//! only when the new plan is the one that was reviewed: the same body, field for field, but
-//! for what depends on the clock or on the machine alone (when it was made, the next fire
-//! times of schedules, `file:line` sources, how many reads it took). Then it applies the plan
-//! it just made. A hand-edited or corrupted file is refused, however it was edited; so is a
-//! stale one, with the reason.
+//! `apply --plan FILE` never executes what the file says. It observes the cloud again and
+//! first compares the digest of what it sees with the one the plan recorded: a stale plan
+//! is refused with the reason, before anything else. Then the pure reconcile decides again,
+//! with the options the file records, and apply goes on only when that plan is the one that
+//! was reviewed: the same body, field for field, but for what depends on the clock or on the
+//! machine alone (when it was made, the next fire times of schedules, `file:line` sources,
+//! how many reads it took), and with no blocker (a quota filled since) that the review did
+//! not see. Then it applies the plan it just decided. A hand-edited or corrupted file is
+//! refused, however it was edited.
 
 use std::io::Read;
 use std::path::Path;
@@ -14,6 +16,12 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+use chrono::{DateTime, Utc};
+
+use super::decide::{self, PlanError, resolve_targets};
+use super::desired::Desired;
+use super::digest::{live_digest, manifest_digest};
+use super::observe::LiveState;
 use super::plan::{PLAN_FORMAT_VERSION, Plan};
 
 /// A saved plan larger than this is not read: plans of 10,000 commands with their scripts
@@ -142,6 +150,64 @@ fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
         }
         _ => (a != b).then(|| path.to_string()),
     }
+}
+
+/// Checks `saved` against the cloud as observed now (`live`) and the manifests
+/// (`desired`), and returns the plan to apply: the one decided now, equal to the saved one.
+/// `Ok(Err(why))` when the saved plan must not be applied.
+pub fn verify(
+    saved: &Plan,
+    desired: &Desired,
+    live: &LiveState,
+    now: DateTime<Utc>,
+) -> Result<Result<Plan, String>, PlanError> {
+    if saved.stack != desired.stack {
+        return Ok(Err(format!(
+            "the plan is for stack `{}`, but the manifests are stack `{}`",
+            saved.stack, desired.stack
+        )));
+    }
+    if saved.assistctl_version != env!("CARGO_PKG_VERSION") {
+        return Ok(Err(format!(
+            "the plan was made by assistctl {}, and this is {}; make the plan again with the assistctl that applies it",
+            saved.assistctl_version,
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    if saved.manifest_digest != manifest_digest(desired) {
+        return Ok(Err(
+            "the plan is stale: the manifests changed since it was made (or its manifestDigest was edited)".into(),
+        ));
+    }
+    if saved.live_digest != live_digest(live, &resolve_targets(desired, &live.inventory)) {
+        return Ok(Err(
+            "the plan is stale: the commands in the cloud changed since it was made, or the tasks or instances of its invocations did (or its liveDigest was edited)".into(),
+        ));
+    }
+    let mut fresh = decide::reconcile(desired, live, &saved.options, now)?;
+    // Where the manifests were read from is not what the plan does: the manifest digest
+    // says whether they are the same, so the same manifests given by another path (or by
+    // none, read from the recorded paths) are the reviewed plan.
+    fresh.paths = saved.paths.clone();
+    let new_blockers: Vec<&String> = fresh
+        .blockers
+        .iter()
+        .filter(|b| !saved.blockers.contains(b))
+        .collect();
+    if !new_blockers.is_empty() {
+        return Ok(Err(format!(
+            "since the plan was made, something now blocks it: {}",
+            new_blockers
+                .iter()
+                .map(|b| b.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+    Ok(match mismatch(saved, &fresh) {
+        Some(why) => Err(why),
+        None => Ok(fresh),
+    })
 }
 
 /// Why `saved` is not the plan that would be applied now (`fresh`, made from the same

@@ -21,13 +21,14 @@ use crate::cloud::ops::regions::DescribeRegionsRequest;
 use crate::cloud::ops::{Paging, Tag};
 use crate::cloud::{Client, Error};
 
+use super::command::live::Live;
+use super::command::model::LiveCommand;
 use super::desired::Desired;
-use super::diff::Live;
-use super::invocation_model::LiveInvocation;
+use super::invocation::model::LiveInvocation;
 use super::listing::Reads;
-use super::model::{LiveCommand, TAG_STACK};
+use super::options::PlanOptions;
+use super::ownership::TAG_STACK;
 use super::plan::{MovedKind, OwnershipMove};
-use super::planner::PlanOptions;
 
 /// The form two stack names share when a person would take them for the same stack.
 fn normalized(name: &str) -> String {

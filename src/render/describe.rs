@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::reconcile::invocation_model::ParameterSource;
-use crate::reconcile::invocation_plan::{InvocationPlan, TaskAction};
-use crate::reconcile::model::CommandState;
-use crate::reconcile::plan::{
-    Action, ApiCalls, Change, OwnershipMove, Plan, ResourceKind, Summary,
-};
+use crate::reconcile::command::change::{Action, ResourceKind};
+use crate::reconcile::command::fields::{CommandField, FIELDS};
+use crate::reconcile::command::model::CommandState;
+use crate::reconcile::field::FieldDiff;
+use crate::reconcile::invocation::change::{InvocationPlan, TaskAction};
+use crate::reconcile::invocation::model::ParameterSource;
+use crate::reconcile::plan::{ApiCalls, OwnershipMove, Plan, Summary};
 
 /// Actions in the order the legend lists them.
 pub const ACTIONS: [Action; 5] = [
@@ -79,7 +80,7 @@ pub fn move_line(m: &OwnershipMove) -> String {
         m.id,
         m.region,
         m.from,
-        crate::reconcile::model::TAG_STACK
+        crate::reconcile::ownership::TAG_STACK
     )
 }
 
@@ -131,7 +132,7 @@ pub fn invocation_parameters(i: &InvocationPlan) -> Vec<String> {
                 format!(
                     "{} = {} (from ${})",
                     visible(&p.name),
-                    crate::render::redact::MASK,
+                    crate::redact::MASK,
                     visible(var)
                 )
             }
@@ -188,25 +189,15 @@ pub fn no_changes_line(plan: &Plan) -> String {
     format!("No changes. The stack matches the manifests ({checked} checked).")
 }
 
-/// Fields whose values are numbers or booleans, shown without quotes.
-pub fn is_scalar(field: &str) -> bool {
-    matches!(field, "timeout" | "enableParameter")
-}
-
 /// The fields of a command a create shows, in the order of a diff, empty text left out.
 /// `tags` and `content` are shown on their own.
-pub fn create_fields(s: &CommandState) -> Vec<(&'static str, String)> {
-    let all = [
-        ("name", s.name.clone()),
-        ("description", s.description.clone()),
-        ("type", s.command_type.clone()),
-        ("workingDir", s.working_dir.clone()),
-        ("timeout", s.timeout.to_string()),
-        ("enableParameter", s.enable_parameter.to_string()),
-        ("launcher", s.launcher.clone()),
-        ("resourceGroupId", s.resource_group_id.clone()),
-    ];
-    all.into_iter().filter(|(_, v)| !v.is_empty()).collect()
+pub fn create_fields(s: &CommandState) -> Vec<(CommandField, String)> {
+    FIELDS
+        .iter()
+        .filter(|f| f.field != CommandField::Content)
+        .map(|f| (f.field, (f.value)(s)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
 }
 
 /// One tag key that differs.
@@ -227,22 +218,15 @@ pub enum TagChange {
     },
 }
 
-/// The tag changes of a change, key by key. Taken from the live and desired states when
-/// the plan carries both; otherwise from the field's `k=v, k=v` text.
-pub fn tag_changes(change: &Change, before: Option<&str>, after: Option<&str>) -> Vec<TagChange> {
-    match (&change.live, &change.desired) {
-        (Some(l), Some(d)) => tag_delta(&l.tags, &d.tags),
-        _ => tag_changes_of_text(before, after),
-    }
-}
-
-/// The tag changes of a `tags` field difference that carries only its `k=v, k=v` text (an
-/// invocation task's), key by key.
-pub fn tag_changes_of_text(before: Option<&str>, after: Option<&str>) -> Vec<TagChange> {
-    tag_delta(
-        &parse_tags(before.unwrap_or_default()),
-        &parse_tags(after.unwrap_or_default()),
-    )
+/// The tag changes of a `tags` field difference, key by key.
+pub fn tag_changes<F>(f: &FieldDiff<F>) -> Vec<TagChange> {
+    let none = BTreeMap::new();
+    let tags = |v: &Option<crate::reconcile::field::FieldValue>| {
+        v.as_ref()
+            .and_then(|v| v.tags().cloned())
+            .unwrap_or_else(|| none.clone())
+    };
+    tag_delta(&tags(&f.before), &tags(&f.after))
 }
 
 fn tag_delta(
@@ -275,17 +259,6 @@ fn tag_delta(
     out
 }
 
-/// Reads the `k=v, k=v` form `reconcile::diff` writes for tags.
-fn parse_tags(text: &str) -> BTreeMap<String, String> {
-    text.split(", ")
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => (p.to_string(), String::new()),
-        })
-        .collect()
-}
-
 /// Replaces control characters (but tab) with visible escapes, so user text cannot move
 /// the cursor, clear a terminal or hide a line.
 pub fn visible(s: &str) -> String {
@@ -305,14 +278,6 @@ pub fn visible(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tag_text_is_parsed_back() {
-        let m = parse_tags("a=1, b=x=y");
-        assert_eq!(m.get("a").map(String::as_str), Some("1"));
-        assert_eq!(m.get("b").map(String::as_str), Some("x=y"));
-        assert!(parse_tags("").is_empty());
-    }
 
     #[test]
     fn control_characters_become_visible() {

@@ -4,16 +4,14 @@
 //!
 //! A plan holds no secret value (a `fromEnv` parameter is carried by its variable's name,
 //! a live value that may be secret as `****` where it is placed), so the renderers show it as
-//! it is; [`redact()`](redact::redact) is for free text that comes from outside: run
-//! output and the service's messages.
+//! it is; [`crate::redact`] is for free text that comes from outside: run output and the
+//! service's messages.
 
 pub mod json;
 pub mod markdown;
-pub mod redact;
 pub mod text;
 
 mod describe;
 mod script;
 
 pub use describe::visible;
-pub use redact::{Secrets, redact};

@@ -7,8 +7,11 @@ use anstyle::{AnsiColor, Style};
 
 use super::describe::{self, TagChange};
 use super::script::{self, LineKind};
-use crate::reconcile::invocation_plan::{InvocationPlan, TaskAction, TaskChange};
-use crate::reconcile::plan::{Action, Change, FieldDiff, Plan};
+use crate::reconcile::command::change::{Action, Change};
+use crate::reconcile::command::fields::{CommandField, CommandFieldDiff, is_scalar};
+use crate::reconcile::invocation::change::{InvocationPlan, TaskAction, TaskChange};
+use crate::reconcile::invocation::fields::TaskField;
+use crate::reconcile::plan::Plan;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextOptions {
@@ -304,23 +307,23 @@ impl Writer<'_> {
             } else {
                 ""
             };
-            if f.field == "tags" {
+            if f.field == TaskField::Tags {
                 // Key by key, as a command's tags are shown.
                 self.line(&format!("{NESTED}{tilde} tags{forces}:"));
-                let changes =
-                    describe::tag_changes_of_text(f.before.as_deref(), f.after.as_deref());
-                self.tag_lines(&format!("{NESTED}    "), changes);
+                self.tag_lines(&format!("{NESTED}    "), describe::tag_changes(f));
                 continue;
             }
             self.line(&format!(
                 "{NESTED}{tilde} {}: {:?} -> {:?}{forces}",
-                describe::visible(&f.field),
-                f.before.as_deref().unwrap_or_default(),
-                f.after.as_deref().unwrap_or_default()
+                f.field,
+                f.before_text(),
+                f.after_text()
             ));
         }
         // The instances field shows additions already when the task lists its instances.
-        if !t.added_instances.is_empty() && !t.fields.iter().any(|f| f.field == "instances") {
+        if !t.added_instances.is_empty()
+            && !t.fields.iter().any(|f| f.field == TaskField::Instances)
+        {
             let plus = self.symbol("+");
             self.prose(
                 &format!("{NESTED}{plus} instances: "),
@@ -433,38 +436,33 @@ impl Writer<'_> {
         }
     }
 
-    fn field(&mut self, c: &Change, f: &FieldDiff) {
+    fn field(&mut self, c: &Change, f: &CommandFieldDiff) {
         let tilde = self.symbol("~");
         let forces = if f.forces_replace {
             " (forces replacement)"
         } else {
             ""
         };
-        let name = describe::visible(&f.field);
-        match f.field.as_str() {
-            "content" => {
+        let name = f.field.name();
+        match f.field {
+            CommandField::Content => {
                 self.line(&format!("{DETAIL}{tilde} content{forces}:"));
-                let lines = script::diff(
-                    c.id.as_deref(),
-                    f.before.as_deref().unwrap_or_default(),
-                    f.after.as_deref().unwrap_or_default(),
-                );
+                let lines = script::diff(c.id.as_deref(), &f.before_text(), &f.after_text());
                 self.script(&lines);
             }
-            "tags" => {
+            CommandField::Tags => {
                 self.line(&format!("{DETAIL}{tilde} tags{forces}:"));
-                let changes = describe::tag_changes(c, f.before.as_deref(), f.after.as_deref());
-                self.tag_lines(NESTED, changes);
+                self.tag_lines(NESTED, describe::tag_changes(f));
             }
             field => {
                 let before = f
                     .before
-                    .as_deref()
-                    .map_or("(none)".into(), |v| value_text(field, v));
+                    .as_ref()
+                    .map_or("(none)".into(), |v| value_text(field, &v.text()));
                 let after = f
                     .after
-                    .as_deref()
-                    .map_or("(none)".into(), |v| value_text(field, v));
+                    .as_ref()
+                    .map_or("(none)".into(), |v| value_text(field, &v.text()));
                 self.line(&format!(
                     "{DETAIL}{tilde} {name}: {before} -> {after}{forces}"
                 ));
@@ -584,8 +582,8 @@ fn instance_list(ids: &[String]) -> String {
 
 /// A field's value as the plan shows it: numbers and booleans bare, text quoted with
 /// escapes (so an empty value or trailing space is visible).
-fn value_text(field: &str, v: &str) -> String {
-    if describe::is_scalar(field) {
+fn value_text(field: CommandField, v: &str) -> String {
+    if is_scalar(field) {
         describe::visible(v)
     } else {
         format!("{v:?}")

@@ -11,8 +11,11 @@ use fit::{Doc, Order, Section};
 
 use super::describe::{self, TagChange};
 use super::script;
-use crate::reconcile::invocation_plan::InvocationPlan;
-use crate::reconcile::plan::{Action, Change, Conflict, Plan};
+use crate::reconcile::command::change::{Action, Change, Conflict};
+use crate::reconcile::command::fields::CommandField;
+use crate::reconcile::invocation::change::InvocationPlan;
+use crate::reconcile::invocation::fields::TaskField;
+use crate::reconcile::plan::Plan;
 
 /// GitHub's limit on the body of a comment or an issue, in characters.
 pub const COMMENT_LIMIT: usize = 65_536;
@@ -240,17 +243,13 @@ fn changed(c: &Change, out: &mut String) {
         } else {
             ""
         };
-        match f.field.as_str() {
-            "content" => scripts.push((
+        match f.field {
+            CommandField::Content => scripts.push((
                 forces,
-                script::diff(
-                    c.id.as_deref(),
-                    f.before.as_deref().unwrap_or_default(),
-                    f.after.as_deref().unwrap_or_default(),
-                ),
+                script::diff(c.id.as_deref(), &f.before_text(), &f.after_text()),
             )),
-            "tags" => {
-                for t in describe::tag_changes(c, f.before.as_deref(), f.after.as_deref()) {
+            CommandField::Tags => {
+                for t in describe::tag_changes(f) {
                     let (key, before, after) = match &t {
                         TagChange::Added { key, value } => (key, None, Some(value)),
                         TagChange::Changed { key, before, after } => {
@@ -268,9 +267,9 @@ fn changed(c: &Change, out: &mut String) {
             }
             field => rows.push(format!(
                 "| {}{forces} | {} | {} |\n",
-                prose(field, In::Table),
-                cell(f.before.as_deref()),
-                cell(f.after.as_deref())
+                prose(field.name(), In::Table),
+                cell(f.before.as_ref().map(|v| v.text()).as_deref()),
+                cell(f.after.as_ref().map(|v| v.text()).as_deref())
             )),
         }
     }
@@ -370,10 +369,9 @@ fn invocation_details(i: &InvocationPlan) -> String {
                 .map_or(String::new(), |id| format!(" {}", code(id, In::Table)));
         let mut why = t.reasons.clone();
         for f in &t.fields {
-            if f.field == "tags" {
+            if f.field == TaskField::Tags {
                 // Key by key, as a command's tags are shown.
-                let changes =
-                    describe::tag_changes_of_text(f.before.as_deref(), f.after.as_deref());
+                let changes = describe::tag_changes(f);
                 why.extend(changes.into_iter().map(|c| match c {
                     TagChange::Added { key, value } => format!("tag {key}: added {value}"),
                     TagChange::Changed { key, before, after } => {
@@ -386,8 +384,8 @@ fn invocation_details(i: &InvocationPlan) -> String {
             why.push(format!(
                 "{}: {} -> {}",
                 f.field,
-                f.before.as_deref().unwrap_or_default(),
-                f.after.as_deref().unwrap_or_default()
+                f.before_text(),
+                f.after_text()
             ));
         }
         if !t.added_instances.is_empty() {

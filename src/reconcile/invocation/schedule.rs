@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::schedule::{Frequency, Zone};
 
-use super::invocation_plan::PlannedSchedule;
+use super::change::PlannedSchedule;
 
 /// Fire times shown per schedule.
 pub const SHOWN_FIRES: usize = 3;

@@ -6,52 +6,32 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::model::CommandState;
+use crate::reconcile::command::model::CommandState;
 
-/// Tag carrying the spec hash a task was invoked with (see [`spec_hash`]).
-pub const TAG_HASH: &str = "assistctl:hash";
-/// Tag carrying [`inputs_hash`]: the inputs of the spec a task does not report.
-pub const TAG_INPUTS: &str = "assistctl:inputs";
-/// Tag carrying the 0-based batch index of a task: targets are split into batches of at
-/// most [`BATCH_SIZE`] instances, one task each.
-pub const TAG_BATCH: &str = "assistctl:batch";
 /// Instances per InvokeCommand. The API allows 100 (raisable), older docs and
 /// StopInvocation 50; 50 fits every operation that takes a task's instance list.
 pub const BATCH_SIZE: usize = 50;
 
-/// The tags of a task a person chose (the stack's and the document's): every tag but
-/// assistctl's own (`assistctl:` ownership, hash, inputs and batch) and the service's
-/// reserved system tags (`acs:`, `aliyun`), which nobody can set or remove, so comparing
-/// them would be drift no apply could ever clear.
-pub fn user_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter(|(k, _)| {
-            let k = k.to_ascii_lowercase();
-            !(k.starts_with("assistctl:") || k.starts_with("acs:") || k.starts_with("aliyun"))
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+/// The command an invocation runs, as the command part of the plan leaves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandRef {
+    /// It exists and keeps this id.
+    Stays(String),
+    /// This apply creates it: its id is new.
+    Created,
+    /// This apply replaces it: its id is new.
+    Replaced,
 }
 
-/// Going from a task's `live` tags to the `desired` ones: the user tags to set (new or
-/// another value) and the user tag keys to remove. assistctl's own tags are never in
-/// either: they are kept by the code that owns them.
-pub fn user_tag_delta(
-    live: &BTreeMap<String, String>,
-    desired: &BTreeMap<String, String>,
-) -> (BTreeMap<String, String>, Vec<String>) {
-    let (live, desired) = (user_tags(live), user_tags(desired));
-    let set = desired
-        .iter()
-        .filter(|(k, v)| live.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let unset = live
-        .keys()
-        .filter(|k| !desired.contains_key(*k))
-        .cloned()
-        .collect();
-    (set, unset)
+impl CommandRef {
+    /// How the command comes to be, for messages: `created`, `replaced`.
+    pub fn new_by(&self) -> Option<&'static str> {
+        match self {
+            CommandRef::Stays(_) => None,
+            CommandRef::Created => Some("created"),
+            CommandRef::Replaced => Some("replaced"),
+        }
+    }
 }
 
 /// RepeatMode as the API takes it.
@@ -261,33 +241,6 @@ pub fn inputs_hash(
     hex::encode(h.finalize())[..40].to_string()
 }
 
-/// The ClientToken of an invoke: the same for the same stack, region, document, spec,
-/// batch, instances and replaced task, so a retried or raced apply invokes nothing twice.
-/// `replaces` (the task a re-invoke supersedes) keeps a re-invoke of an unchanged spec
-/// from getting the stopped task back from the service's token memory; the instances keep
-/// a batch whose targets changed from a token mismatch.
-pub fn invoke_token(
-    stack: &str,
-    region: &str,
-    name: &str,
-    hash: &str,
-    batch: u32,
-    instances: &[String],
-    replaces: &str,
-) -> String {
-    let mut h = Sha256::new();
-    let batch = batch.to_string();
-    for part in [stack, region, name, hash, batch.as_str(), replaces] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    for i in instances {
-        h.update(i.as_bytes());
-        h.update([0]);
-    }
-    format!("assistctl-{}", &hex::encode(h.finalize())[..40])
-}
-
 /// A task the stack owns, as DescribeInvocations reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -399,16 +352,5 @@ mod tests {
         assert_eq!(d, run_digest(&c));
         c.content = "echo 2".into();
         assert_ne!(d, run_digest(&c));
-    }
-
-    #[test]
-    fn tokens_differ_by_batch_instances_and_replaced_task() {
-        let ids = vec!["i-1".to_string()];
-        let t = invoke_token("s", "r", "n", "h", 0, &ids, "");
-        assert_eq!(t, invoke_token("s", "r", "n", "h", 0, &ids, ""));
-        assert_ne!(t, invoke_token("s", "r", "n", "h", 1, &ids, ""));
-        assert_ne!(t, invoke_token("s", "r", "n", "h", 0, &[], ""));
-        assert_ne!(t, invoke_token("s", "r", "n", "h", 0, &ids, "t-1"));
-        assert!(t.len() <= 64);
     }
 }

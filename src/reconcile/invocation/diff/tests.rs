@@ -1,9 +1,9 @@
 //! The invocation diff without I/O: plans from desired and live tasks.
 use super::*;
-use crate::reconcile::invocation_model::{
+use crate::reconcile::invocation::model::{
     Needs, ParameterSource, PlannedParameter, TargetSelector, inputs_hash, spec_hash,
 };
-use crate::reconcile::targets::InventoryInstance;
+use crate::reconcile::invocation::targets::InventoryInstance;
 
 fn desired(
     mode: RepeatMode,
@@ -181,7 +181,7 @@ fn once_runs_once_per_spec_in_batches_of_fifty() {
         "{:?}",
         p[0].tasks[0].reasons
     );
-    assert_eq!(p[0].tasks[0].fields[0].after.as_deref(), Some("a=2"));
+    assert_eq!(p[0].tasks[0].fields[0].after_text(), "a=2");
 }
 
 #[test]
@@ -197,7 +197,7 @@ fn repeating_task_in_sync_is_a_no_op_and_fields_decide_modify_or_reinvoke() {
     let t = &p[0].tasks[0];
     assert_eq!(t.action, TaskAction::Modify, "{t:?}");
     assert_eq!(t.added_instances, ["i-002"]);
-    let fields: Vec<&str> = t.fields.iter().map(|f| f.field.as_str()).collect();
+    let fields: Vec<&str> = t.fields.iter().map(|f| f.field.name()).collect();
     assert_eq!(fields, ["frequency", "parameters", "instances"]);
 
     // A removed instance, a timeout, a repeat mode: stop and invoke again.
@@ -216,7 +216,7 @@ fn repeating_task_in_sync_is_a_no_op_and_fields_decide_modify_or_reinvoke() {
     assert!(
         t.fields
             .iter()
-            .any(|f| f.field == "repeatMode" && f.forces_replace)
+            .any(|f| f.field == TaskField::RepeatMode && f.forces_replace)
     );
     // A re-invoke's token differs from the first invoke's (the service would hand back
     // the stopped task otherwise).
@@ -241,7 +241,7 @@ fn a_hidden_input_or_a_new_command_replaces_the_task() {
         d.clone(),
         ids(1),
         &live,
-        CommandRef::New("replaced"),
+        CommandRef::Replaced,
         &Inventory::new(),
     );
     let t = &p[0].tasks[0];
@@ -376,9 +376,9 @@ fn tags_change_in_place_and_never_run_anything_again() {
         assert_eq!(t.id.as_deref(), Some("t-1"));
         assert!(t.client_token.is_none() && t.added_instances.is_empty());
         assert_eq!(t.fields.len(), 1, "{t:?}");
-        assert_eq!(t.fields[0].field, "tags");
-        assert_eq!(t.fields[0].before.as_deref(), Some("cost=a, team=ops"));
-        assert_eq!(t.fields[0].after.as_deref(), Some("env=prod, team=sre"));
+        assert_eq!(t.fields[0].field, TaskField::Tags);
+        assert_eq!(t.fields[0].before_text(), "cost=a, team=ops");
+        assert_eq!(t.fields[0].after_text(), "env=prod, team=sre");
         assert!(!t.fields[0].forces_replace);
         assert!(t.reasons[0].contains("tags changed"), "{t:?}");
         // TagResources (hash, inputs, env, team) and UntagResources (cost).
@@ -425,7 +425,7 @@ fn tags_change_in_place_and_never_run_anything_again() {
     );
     let t = &plan(both, ids(1), std::slice::from_ref(&live))[0].tasks[0];
     assert_eq!(t.action, TaskAction::Modify);
-    let fields: Vec<&str> = t.fields.iter().map(|f| f.field.as_str()).collect();
+    let fields: Vec<&str> = t.fields.iter().map(|f| f.field.name()).collect();
     assert_eq!(fields, ["parameters", "tags"]);
     assert_eq!(t.reasons.len(), 2, "{t:?}");
     assert_eq!(t.writes, 2);

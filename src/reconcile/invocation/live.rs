@@ -14,9 +14,10 @@ use crate::cloud::ops::invocations::{
 };
 use crate::cloud::{Client, Error};
 
-use super::invocation_model::{LiveInvocation, TAG_BATCH, TAG_HASH, TAG_INPUTS};
-use super::listing::{self, Reads};
-use super::model::{TAG_NAME, TAG_STACK};
+use crate::reconcile::listing::{self, Reads};
+use crate::reconcile::ownership::{TAG_BATCH, TAG_HASH, TAG_INPUTS, TAG_NAME, TAG_STACK};
+
+use super::model::LiveInvocation;
 
 /// Every task of `stack` in `regions`, regions read concurrently.
 pub async fn read(

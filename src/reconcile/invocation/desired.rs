@@ -14,11 +14,13 @@ use crate::manifest::types::{
     InvocationDocument, ParameterValue, Schedule, ScheduleKeyword, StackDocument,
 };
 
-use super::invocation_model::{
+use crate::reconcile::command::model::DesiredCommand;
+use crate::reconcile::ownership::{TAG_NAME, TAG_STACK};
+
+use super::model::{
     DesiredInvocation, Needs, ParameterSource, PlannedParameter, RepeatMode, RunOptions,
     TargetSelector, inputs_hash, run_digest, spec_hash,
 };
-use super::model::{DesiredCommand, TAG_NAME, TAG_STACK};
 
 pub fn build(
     set: &ManifestSet,

@@ -14,16 +14,18 @@ use crate::cloud::ops::invocations::{
 use crate::cloud::ops::tags::{TagResourcesRequest, UntagResourcesRequest};
 use crate::cloud::{Client, Error};
 use crate::domain::limits::MAX_TAGS;
-use crate::render::redact::{Secrets, redact};
+use crate::redact::{Secrets, redact};
 
 use chrono::{DateTime, Utc};
 
-use super::apply::{Progress, Settings};
-use super::invocation_live;
-use super::invocation_model::{ParameterSource, TAG_BATCH, TAG_HASH, TAG_INPUTS, user_tag_delta};
-use super::invocation_plan::{InvocationPlan, TaskAction, TaskChange};
-use super::listing::Reads;
-use super::model::not_owned;
+use crate::reconcile::execution::{Progress, Settings};
+use crate::reconcile::listing::Reads;
+use crate::reconcile::ownership::{TAG_BATCH, TAG_HASH, TAG_INPUTS, not_owned, user_tag_delta};
+
+use super::change::{InvocationPlan, TaskAction, TaskChange};
+use super::fields::TaskField;
+use super::live;
+use super::model::ParameterSource;
 
 /// One task of the plan that apply acted on.
 #[derive(Debug, Clone)]
@@ -210,7 +212,7 @@ pub async fn races(
     let mut regions: Vec<String> = invoked.iter().map(|t| t.region.clone()).collect();
     regions.sort();
     regions.dedup();
-    let live = match invocation_live::read(client, stack, &regions, &Reads::default()).await {
+    let live = match live::read(client, stack, &regions, &Reads::default()).await {
         Ok(l) => l,
         Err(e) => {
             tracing::warn!("could not check the tasks for a racing apply: {e}");
@@ -362,11 +364,11 @@ async fn run(
     let c = client.with_region(&i.region)?;
     if t.action == TaskAction::Modify {
         let id = t.id.clone().unwrap_or_default();
-        let changed = |f: &str| t.fields.iter().any(|x| x.field == f);
+        let changed = |f: TaskField| t.fields.iter().any(|x| x.field == f);
         let req = ModifyInvocationAttributeRequest {
             invoke_id: id.clone(),
-            parameters: changed("parameters").then(|| parameters(i, env)),
-            frequency: if changed("frequency") {
+            parameters: changed(TaskField::Parameters).then(|| parameters(i, env)),
+            frequency: if changed(TaskField::Frequency) {
                 i.schedule.frequency.clone()
             } else {
                 None
@@ -384,7 +386,7 @@ async fn run(
             Tag::new(TAG_INPUTS, &i.inputs_hash),
         ];
         let mut unset = Vec::new();
-        if changed("tags") {
+        if changed(TaskField::Tags) {
             // The delta is taken from the task as it is now (not from the plan's text,
             // which cannot carry every key), after checking it is still this stack's.
             let live = owned_task(&c, stack, &id, &format!("re-tag task {id}")).await?;

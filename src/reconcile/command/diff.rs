@@ -3,24 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::CommandState;
-use super::model::{DesiredCommand, LiveCommand, TAG_NAME, TAG_STACK, client_token};
-use super::plan::{Action, Change, Conflict, FieldDiff, ResourceKind};
+use crate::reconcile::ownership::client_token;
 
-/// What the live read found in one pass.
-#[derive(Debug, Clone, Default)]
-pub struct Live {
-    /// Commands carrying this stack's tag.
-    pub owned: Vec<LiveCommand>,
-    /// Commands without this stack's tag that share a name with a desired command, or
-    /// that a document asks to adopt.
-    pub unowned: Vec<LiveCommand>,
-}
-
-/// Fields ModifyCommand cannot change: a difference in one of them replaces the command.
-const REPLACE_FIELDS: [&str; 4] = ["type", "content", "enableParameter", "resourceGroupId"];
-/// Text fields ModifyCommand can change but not empty.
-const CLEARABLE_ONLY_BY_REPLACE: [&str; 3] = ["description", "workingDir", "launcher"];
+use super::change::{Action, Change, Conflict, ResourceKind};
+use super::fields::{ChangedBy, CommandField, field_diffs, modify_needed, spec, tag_writes};
+use super::live::Live;
+use super::model::{DesiredCommand, LiveCommand};
 
 pub fn diff(stack: &str, desired: &[DesiredCommand], live: &Live) -> (Vec<Change>, Vec<Conflict>) {
     let mut changes = Vec::new();
@@ -168,12 +156,10 @@ fn delete(l: &LiveCommand, reason: String) -> Change {
 }
 
 fn adopt(d: &DesiredCommand, u: &LiveCommand) -> Change {
-    let mut fields = field_diffs(&u.state, &d.state);
-    fields.retain(|f| f.field != "tags");
-    let blocking: Vec<&str> = fields
+    let blocking: Vec<&str> = field_diffs(&u.state, &d.state)
         .iter()
         .filter(|f| f.forces_replace)
-        .map(|f| f.field.as_str())
+        .map(|f| f.field.name())
         .collect();
     let mut reasons = vec![format!(
         "`import` marked {} for adoption; it is tagged as the stack's, not recreated",
@@ -203,23 +189,23 @@ fn adopt(d: &DesiredCommand, u: &LiveCommand) -> Change {
 
 fn compare(stack: &str, d: &DesiredCommand, l: &LiveCommand) -> Change {
     let fields = field_diffs(&l.state, &d.state);
-    let replace: Vec<&str> = fields
+    let replace: Vec<CommandField> = fields
         .iter()
         .filter(|f| f.forces_replace)
-        .map(|f| f.field.as_str())
+        .map(|f| f.field)
         .collect();
     let (action, reasons, writes, token) = if !replace.is_empty() {
         let why = replace
             .iter()
-            .map(|f| match *f {
-                "content" => {
+            .map(|f| match (f, spec(*f).map(|s| s.changed_by)) {
+                (CommandField::Content, _) => {
                     "the script changed, and ModifyCommand cannot change a command's content"
                         .to_string()
                 }
-                other if CLEARABLE_ONLY_BY_REPLACE.contains(&other) => {
+                (other, Some(ChangedBy::ModifyUnlessCleared)) => {
                     format!("`{other}` is removed, and ModifyCommand cannot empty a field")
                 }
-                other => format!("`{other}` changed, which ModifyCommand cannot change"),
+                (other, _) => format!("`{other}` changed, which ModifyCommand cannot change"),
             })
             .collect();
         (
@@ -235,7 +221,7 @@ fn compare(stack: &str, d: &DesiredCommand, l: &LiveCommand) -> Change {
             )),
         )
     } else if !fields.is_empty() {
-        let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+        let names: Vec<&str> = fields.iter().map(|f| f.field.name()).collect();
         let writes = modify_needed(&fields) as u32 + tag_writes(&l.state, &d.state);
         (
             Action::Update,
@@ -262,99 +248,11 @@ fn compare(stack: &str, d: &DesiredCommand, l: &LiveCommand) -> Change {
     }
 }
 
-fn modify_needed(fields: &[FieldDiff]) -> bool {
-    fields
-        .iter()
-        .any(|f| f.field != "tags" && !f.forces_replace)
-}
-
-/// TagResources for added or changed tags, UntagResources for removed ones.
-pub fn tag_writes(before: &CommandState, after: &CommandState) -> u32 {
-    let (set, unset) = tag_delta(before, after);
-    u32::from(!set.is_empty()) + u32::from(!unset.is_empty())
-}
-
-/// Tags to set (new or changed values) and keys to remove, going from `before` to `after`.
-pub fn tag_delta(
-    before: &CommandState,
-    after: &CommandState,
-) -> (BTreeMap<String, String>, Vec<String>) {
-    let set = after
-        .tags
-        .iter()
-        .filter(|(k, v)| before.tags.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let unset = before
-        .tags
-        .keys()
-        .filter(|k| {
-            !after.tags.contains_key(*k) && k.as_str() != TAG_STACK && k.as_str() != TAG_NAME
-        })
-        .cloned()
-        .collect();
-    (set, unset)
-}
-
-/// Every field that differs between live and desired, in a fixed order.
-pub fn field_diffs(live: &CommandState, want: &CommandState) -> Vec<FieldDiff> {
-    let mut out = Vec::new();
-    let mut push = |field: &str, before: String, after: String| {
-        if before != after {
-            // API clients leave empty parameters out, so ModifyCommand cannot clear a
-            // text field: clearing one takes a new command.
-            let clears = CLEARABLE_ONLY_BY_REPLACE.contains(&field) && after.is_empty();
-            out.push(FieldDiff {
-                field: field.to_string(),
-                before: Some(before),
-                after: Some(after),
-                forces_replace: clears || REPLACE_FIELDS.contains(&field),
-            });
-        }
-    };
-    push("name", live.name.clone(), want.name.clone());
-    push(
-        "description",
-        live.description.clone(),
-        want.description.clone(),
-    );
-    push("type", live.command_type.clone(), want.command_type.clone());
-    push("content", live.content.clone(), want.content.clone());
-    push(
-        "workingDir",
-        live.working_dir.clone(),
-        want.working_dir.clone(),
-    );
-    push(
-        "timeout",
-        live.timeout.to_string(),
-        want.timeout.to_string(),
-    );
-    push(
-        "enableParameter",
-        live.enable_parameter.to_string(),
-        want.enable_parameter.to_string(),
-    );
-    push("launcher", live.launcher.clone(), want.launcher.clone());
-    push(
-        "resourceGroupId",
-        live.resource_group_id.clone(),
-        want.resource_group_id.clone(),
-    );
-    push("tags", tags_text(&live.tags), tags_text(&want.tags));
-    out
-}
-
-fn tags_text(t: &BTreeMap<String, String>) -> String {
-    t.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reconcile::command::model::CommandState;
+    use crate::reconcile::ownership::{TAG_NAME, TAG_STACK};
 
     fn state(name: &str, content: &str) -> CommandState {
         CommandState {
@@ -422,7 +320,7 @@ mod tests {
                 (Action::Delete, "gone", Some("c-3"))
             ]
         );
-        assert_eq!(c[1].fields[0].field, "timeout");
+        assert_eq!(c[1].fields[0].field, CommandField::Timeout);
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::invocation_model::{PlannedParameter, RunOptions, TargetSelector};
-use super::plan::FieldDiff;
+use super::fields::TaskFieldDiff;
+use super::model::{PlannedParameter, RunOptions, TargetSelector};
 
 /// One Invocation document, or the tasks of a removed one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,7 +135,7 @@ pub struct TaskChange {
     pub id: Option<String>,
     pub reasons: Vec<String>,
     /// What differs between the live task and the manifests.
-    pub fields: Vec<FieldDiff>,
+    pub fields: Vec<TaskFieldDiff>,
     /// The instances of this task after apply.
     pub instances: Vec<String>,
     /// Instances a modify adds to the task.

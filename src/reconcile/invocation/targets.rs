@@ -16,9 +16,10 @@ use crate::domain::agent_version::AgentVersion;
 use crate::domain::command_type::Os;
 use crate::domain::params::Builtin;
 
-use super::invocation_model::{Needs, TargetSelector};
-use super::invocation_plan::IneligibleInstance;
-use super::listing::{self, Reads};
+use crate::reconcile::listing::{self, Reads};
+
+use super::change::IneligibleInstance;
+use super::model::{Needs, TargetSelector};
 
 /// What the checks need to know of one instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

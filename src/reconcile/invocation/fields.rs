@@ -2,15 +2,71 @@
 //! read back in the manifests' terms ([`View`]), the fields that differ, the task's tags and
 //! how parameters are shown (a value that may be secret never is).
 
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
 
-use super::invocation_diff::{CommandRef, HIDDEN};
-use super::invocation_model::{
-    DesiredInvocation, LiveInvocation, ParameterSource, PlannedParameter, RunOptions,
-    user_tag_delta, user_tags,
-};
-use super::plan::FieldDiff;
 use crate::domain::limits::MAX_TAGS;
+use crate::reconcile::field::{FieldDiff, FieldValue};
+use crate::reconcile::ownership::{user_tag_delta, user_tags};
+use crate::redact::MASK;
+
+use super::model::{
+    CommandRef, DesiredInvocation, LiveInvocation, ParameterSource, PlannedParameter, RunOptions,
+};
+
+/// A field of a task, named as the plan format names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TaskField {
+    Command,
+    RepeatMode,
+    Frequency,
+    Parameters,
+    Timeout,
+    WorkingDir,
+    Username,
+    ContainerId,
+    ContainerName,
+    TerminationMode,
+    Instances,
+    /// TagResources / UntagResources, never a new task.
+    Tags,
+}
+
+impl TaskField {
+    /// The name in the plan format (and in messages).
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskField::Command => "command",
+            TaskField::RepeatMode => "repeatMode",
+            TaskField::Frequency => "frequency",
+            TaskField::Parameters => "parameters",
+            TaskField::Timeout => "timeout",
+            TaskField::WorkingDir => "workingDir",
+            TaskField::Username => "username",
+            TaskField::ContainerId => "containerId",
+            TaskField::ContainerName => "containerName",
+            TaskField::TerminationMode => "terminationMode",
+            TaskField::Instances => "instances",
+            TaskField::Tags => "tags",
+        }
+    }
+
+    /// Whether ModifyInvocationAttribute changes it (tags: TagResources does).
+    pub fn modifiable(self) -> bool {
+        matches!(
+            self,
+            TaskField::Frequency | TaskField::Parameters | TaskField::Instances
+        )
+    }
+}
+
+impl std::fmt::Display for TaskField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+pub type TaskFieldDiff = FieldDiff<TaskField>;
 
 /// What a task reports, in the manifests' terms: defaults the service filled in are
 /// taken back out, and what a task does not report is taken from the manifests.
@@ -89,9 +145,9 @@ pub(super) fn view(l: &LiveInvocation, d: &DesiredInvocation) -> View {
 pub(super) fn hidden_changed(
     d: &DesiredInvocation,
     l: &LiveInvocation,
-    fields: &[FieldDiff],
+    fields: &[TaskFieldDiff],
 ) -> bool {
-    !fields.iter().any(|f| f.field == "command") && l.inputs != d.inputs
+    !fields.iter().any(|f| f.field == TaskField::Command) && l.inputs != d.inputs
 }
 
 /// Reported fields that differ, in a fixed order. `instances` is compared when given.
@@ -101,70 +157,79 @@ pub(super) fn fields(
     l: &LiveInvocation,
     cmd: Option<&CommandRef>,
     instances: Option<&[String]>,
-) -> Vec<FieldDiff> {
+) -> Vec<TaskFieldDiff> {
     let mut out = Vec::new();
-    let mut push = |field: &str, before: String, after: String, forces: bool| {
+    let mut push = |field: TaskField, before: String, after: String, forces: bool| {
         if before != after {
             out.push(FieldDiff {
-                field: field.into(),
-                before: Some(before),
-                after: Some(after),
+                field,
+                before: Some(before.into()),
+                after: Some(after.into()),
                 forces_replace: forces,
             });
         }
     };
     let wanted_command = match cmd {
         Some(CommandRef::Stays(id)) => id.clone(),
-        Some(CommandRef::New(how)) => format!("(the {how} command `{}`)", d.command),
+        Some(r) => format!(
+            "(the {} command `{}`)",
+            r.new_by().unwrap_or_default(),
+            d.command
+        ),
         None => format!("(command `{}`)", d.command),
     };
-    push("command", l.command_id.clone(), wanted_command, true);
     push(
-        "repeatMode",
+        TaskField::Command,
+        l.command_id.clone(),
+        wanted_command,
+        true,
+    );
+    push(
+        TaskField::RepeatMode,
         l.repeat_mode.clone(),
         d.repeat_mode.api_name().into(),
         true,
     );
     push(
-        "frequency",
+        TaskField::Frequency,
         v.frequency.clone().unwrap_or_default(),
         d.frequency.clone().unwrap_or_default(),
         false,
     );
     let (before, after) = (params_text(&v.parameters, d), params_text(&d.parameters, d));
-    push("parameters", before, after, false);
+    push(TaskField::Parameters, before, after, false);
     push(
-        "timeout",
+        TaskField::Timeout,
         v.run.timeout.to_string(),
         d.run.timeout.to_string(),
         true,
     );
     push(
-        "workingDir",
+        TaskField::WorkingDir,
         v.run.working_dir.clone(),
         d.run.working_dir.clone(),
         true,
     );
     push(
-        "username",
+        TaskField::Username,
         v.run.username.clone(),
         d.run.username.clone(),
         true,
     );
     push(
-        "containerId",
+        TaskField::ContainerId,
         v.run.container_id.clone(),
         d.run.container_id.clone(),
         true,
     );
     push(
-        "containerName",
+        TaskField::ContainerName,
         v.run.container_name.clone(),
         d.run.container_name.clone(),
         true,
     );
     push(
-        "terminationMode",
+        TaskField::TerminationMode,
         v.run.termination_mode.clone(),
         d.run.termination_mode.clone(),
         true,
@@ -173,7 +238,12 @@ pub(super) fn fields(
         let mut before = l.instance_ids();
         before.sort();
         let removed = before.iter().any(|i| !after.contains(i));
-        push("instances", before.join(", "), after.join(", "), removed);
+        push(
+            TaskField::Instances,
+            before.join(", "),
+            after.join(", "),
+            removed,
+        );
     }
     out.extend(tags_field(l, d));
     out
@@ -182,21 +252,14 @@ pub(super) fn fields(
 pub(super) const TAGS_IN_PLACE: &str =
     "the task's tags changed; TagResources and UntagResources change them in place";
 
-/// The task's user tags against the desired ones, as `k=v, ...` sorted by key (the form
-/// of a command's `tags` field); `None` when they agree. Never forces a new task.
-pub(super) fn tags_field(l: &LiveInvocation, d: &DesiredInvocation) -> Option<FieldDiff> {
-    let text = |t: &BTreeMap<String, String>| {
-        user_tags(t)
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let (before, after) = (text(&l.tags), text(&d.tags));
+/// The task's user tags against the desired ones; `None` when they agree. Never forces a
+/// new task.
+pub(super) fn tags_field(l: &LiveInvocation, d: &DesiredInvocation) -> Option<TaskFieldDiff> {
+    let (before, after) = (user_tags(&l.tags), user_tags(&d.tags));
     (before != after).then(|| FieldDiff {
-        field: "tags".into(),
-        before: Some(before),
-        after: Some(after),
+        field: TaskField::Tags,
+        before: Some(FieldValue::Tags(before)),
+        after: Some(FieldValue::Tags(after)),
         forces_replace: false,
     })
 }
@@ -222,7 +285,7 @@ pub(super) fn params_text(params: &[PlannedParameter], d: &DesiredInvocation) ->
             let shown = match (&p.from_env, &p.value) {
                 (Some(var), _) => format!("{{fromEnv: {var}}}"),
                 (None, Some(v)) if literal_in_manifest => v.clone(),
-                (None, Some(_)) => HIDDEN.into(),
+                (None, Some(_)) => MASK.into(),
                 (None, None) => "(none)".into(),
             };
             (p.name.to_ascii_lowercase(), format!("{}={shown}", p.name))

@@ -21,20 +21,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::invocation_fields::{
-    TAGS_IN_PLACE, fields, hidden_changed, tag_writes, tags_field, view,
-};
-use super::invocation_model::{
-    BATCH_SIZE, DesiredInvocation, LiveInvocation, RepeatMode, RunOptions, TAG_BATCH, TAG_HASH,
-    TAG_INPUTS, invoke_token,
-};
-use super::invocation_plan::{IneligibleInstance, InvocationPlan, TaskAction, TaskChange};
-use super::invocation_schedule::planned;
-use super::plan::FieldDiff;
-use super::targets::{Inventory, modify_blocker};
+use crate::reconcile::ownership::{TAG_BATCH, TAG_HASH, TAG_INPUTS, invoke_token};
 
-/// How a value the plan must not show is shown.
-pub const HIDDEN: &str = "****";
+use super::change::{IneligibleInstance, InvocationPlan, TaskAction, TaskChange};
+use super::fields::{
+    TAGS_IN_PLACE, TaskField, TaskFieldDiff, fields, hidden_changed, tag_writes, tags_field, view,
+};
+use super::model::{
+    BATCH_SIZE, CommandRef, DesiredInvocation, LiveInvocation, RepeatMode, RunOptions,
+};
+use super::schedule::planned;
+use super::targets::{Inventory, modify_blocker};
 
 /// A desired invocation and the instances its targets resolve to now.
 #[derive(Debug, Clone)]
@@ -42,15 +39,6 @@ pub struct Target {
     pub desired: DesiredInvocation,
     pub instances: Vec<String>,
     pub ineligible: Vec<IneligibleInstance>,
-}
-
-/// The command an invocation runs, as the command part of the plan leaves it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CommandRef {
-    /// It exists and keeps this id.
-    Stays(String),
-    /// This apply creates it, or replaces it (`"created"`, `"replaced"`): its id is new.
-    New(&'static str),
 }
 
 pub struct Inputs<'a> {
@@ -242,15 +230,16 @@ fn changed_since(
     d: &DesiredInvocation,
     l: &LiveInvocation,
     cmd: Option<&CommandRef>,
-) -> (Vec<String>, Vec<FieldDiff>) {
+) -> (Vec<String>, Vec<TaskFieldDiff>) {
     let v = view(l, d);
     let fields = fields(d, &v, l, cmd, None);
     let hidden = hidden_changed(d, l, &fields);
     // Tags are not in the spec hash: they never explain a run.
     let mut names: Vec<&str> = fields
         .iter()
-        .map(|f| f.field.as_str())
-        .filter(|f| *f != "tags")
+        .map(|f| f.field)
+        .filter(|f| *f != TaskField::Tags)
+        .map(TaskField::name)
         .collect();
     if hidden {
         names.push(HIDDEN_INPUTS);
@@ -480,22 +469,27 @@ fn compare(
         .fields
         .iter()
         .filter(|f| f.forces_replace)
-        .map(|f| replace_reason(d, f))
+        .map(|f| replace_reason(d, cmd, f))
         .collect();
     if hidden {
         reasons.push(format!(
             "{HIDDEN_INPUTS} changed, which ModifyInvocationAttribute cannot change"
         ));
     }
-    let in_place: Vec<&str> = change
+    let in_place: Vec<TaskField> = change
         .fields
         .iter()
         .filter(|f| !f.forces_replace)
-        .map(|f| f.field.as_str())
+        .map(|f| f.field)
         .collect();
     // What ModifyInvocationAttribute changes; tags are TagResources' and need no agent.
-    let attributes: Vec<&str> = in_place.iter().copied().filter(|f| *f != "tags").collect();
-    let tags_changed = in_place.contains(&"tags");
+    let attributes: Vec<&str> = in_place
+        .iter()
+        .filter(|f| f.modifiable())
+        .map(|f| f.name())
+        .collect();
+    let tags_changed = in_place.contains(&TaskField::Tags);
+    let in_place: Vec<&str> = in_place.iter().map(|f| f.name()).collect();
     let live_ids = l.instance_ids();
     let added: Vec<String> = after
         .iter()
@@ -547,25 +541,21 @@ fn compare(
     change
 }
 
-fn replace_reason(d: &DesiredInvocation, f: &FieldDiff) -> String {
-    match f.field.as_str() {
-        "command" => match f.after.as_deref() {
-            Some(a) if a.starts_with('(') => format!(
-                "command `{}` is {} by this apply, and a task keeps the command it was invoked with",
+fn replace_reason(d: &DesiredInvocation, cmd: Option<&CommandRef>, f: &TaskFieldDiff) -> String {
+    match f.field {
+        TaskField::Command => match cmd.and_then(CommandRef::new_by) {
+            Some(how) => format!(
+                "command `{}` is {how} by this apply, and a task keeps the command it was invoked with",
                 d.command,
-                a.trim_start_matches("(the ")
-                    .split(' ')
-                    .next()
-                    .unwrap_or("changed")
             ),
-            _ => format!(
+            None => format!(
                 "the task runs {}, not command `{}` ({})",
-                f.before.as_deref().unwrap_or_default(),
+                f.before_text(),
                 d.command,
-                f.after.as_deref().unwrap_or_default()
+                f.after_text()
             ),
         },
-        "instances" => {
+        TaskField::Instances => {
             "instances leave the targets, and ModifyInvocationAttribute can only add instances"
                 .into()
         }

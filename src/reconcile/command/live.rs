@@ -11,10 +11,20 @@ use crate::cloud::ops::Tag;
 use crate::cloud::ops::commands::{Command, DescribeCommandsRequest};
 use crate::cloud::{Client, Error};
 
-use super::diff::Live;
-use super::listing;
-pub use super::listing::Reads;
-use super::model::{CommandState, DesiredCommand, LiveCommand, TAG_STACK};
+use crate::reconcile::listing::{self, Reads};
+use crate::reconcile::ownership::TAG_STACK;
+
+use super::model::{CommandState, DesiredCommand, LiveCommand};
+
+/// What the live read found in one pass.
+#[derive(Debug, Clone, Default)]
+pub struct Live {
+    /// Commands carrying this stack's tag.
+    pub owned: Vec<LiveCommand>,
+    /// Commands without this stack's tag that share a name with a desired command, or
+    /// that a document asks to adopt.
+    pub unowned: Vec<LiveCommand>,
+}
 
 /// Up to this many unknown names are looked up one by one; more, and the region's whole
 /// command list is read once instead.

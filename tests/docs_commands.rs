@@ -227,7 +227,7 @@ fn every_documented_command_runs_as_written() {
         if doc == "docs/plan-format.md" {
             let saved = std::fs::read_to_string(dir.path().join("plan.json")).unwrap();
             let v: serde_json::Value = serde_json::from_str(&saved).unwrap();
-            assert_eq!(v["formatVersion"], 1);
+            assert_eq!(v["formatVersion"], 2);
         }
     }
     assert!(ran >= 12, "only {ran} documented commands ran");

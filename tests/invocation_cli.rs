@@ -581,8 +581,15 @@ fn tags_of_the_stack_and_the_document_are_changed_on_the_same_tasks() {
         assert!(tasks[0].get("clientToken").is_none(), "{p}");
     }
     let greet = &invocation_of(&p, "greet")["tasks"][0]["fields"][0];
-    assert_eq!(greet["before"], "cost=a, team=ops");
-    assert_eq!(greet["after"], "env=prod, team=sre");
+    // Format 2: tag maps, not `k=v` text.
+    assert_eq!(
+        greet["before"],
+        serde_json::json!({"cost": "a", "team": "ops"})
+    );
+    assert_eq!(
+        greet["after"],
+        serde_json::json!({"env": "prod", "team": "sre"})
+    );
     // The commands take the stack's new tag too.
     assert_eq!(p["summary"]["update"], 1, "{p}");
     assert_eq!(p["summary"]["invoke"], 0, "{p}");

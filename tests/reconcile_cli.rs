@@ -536,15 +536,16 @@ fn plan_reads_with_list_calls_not_one_describe_per_command() {
     let tasks_before = emu.requests("DescribeInvocations");
     let p = emu.plan_json(&f);
     let reads = emu.requests("DescribeCommands") - before;
-    // 120 commands in pages of 50, and one look for the stack's tag in each of the default
-    // inventory's three other regions (a stack that moved regions leaves nothing behind).
-    assert_eq!(reads, 3 + 3, "120 commands in pages of 50: {p}");
+    // 120 commands in pages of 50, one look for the stack's tag in each of the default
+    // inventory's three other regions (a stack that moved regions leaves nothing behind),
+    // and one page of one for the region's command count (the quota check).
+    assert_eq!(reads, 3 + 3 + 1, "120 commands in pages of 50: {p}");
     // One DescribeInvocations for the stack's tasks, and one per other region.
     assert_eq!(emu.requests("DescribeInvocations") - tasks_before, 1 + 3);
     assert_eq!(
         p["apiCalls"]["reads"],
-        6 + 4 + 1,
-        "with one DescribeRegions"
+        7 + 4 + 1 + 1,
+        "with one DescribeRegions and one DescribeAccountAttributes"
     );
 }
 

@@ -230,7 +230,7 @@ fn a_saved_plan_is_a_receipt_and_every_tampering_is_refused() {
         &emu,
         &f,
         &plan,
-        |p| *p = serde_json::json!({"formatVersion": 1}),
+        |p| *p = serde_json::json!({"formatVersion": 2}),
         "is not an assistctl plan",
     );
     // A file far too large to be a plan is not read at all.

@@ -8,7 +8,7 @@ use super::invocation::change::{InvocationPlan, TaskAction};
 use super::options::PlanOptions;
 
 /// Bumped on any incompatible change of the JSON plan format.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

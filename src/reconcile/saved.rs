@@ -189,24 +189,23 @@ pub fn verify(
     // says whether they are the same, so the same manifests given by another path (or by
     // none, read from the recorded paths) are the reviewed plan.
     fresh.paths = saved.paths.clone();
-    let new_blockers: Vec<&String> = fresh
-        .blockers
-        .iter()
-        .filter(|b| !saved.blockers.contains(b))
-        .collect();
-    if !new_blockers.is_empty() {
-        return Ok(Err(format!(
-            "since the plan was made, something now blocks it: {}",
-            new_blockers
-                .iter()
-                .map(|b| b.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )));
-    }
     Ok(match mismatch(saved, &fresh) {
-        Some(why) => Err(why),
         None => Ok(fresh),
+        Some(why) => {
+            // A blocker the file lacks: one that appeared since (a quota filled), or one
+            // edited out of the file. Either way it is named.
+            let now: Vec<&str> = fresh
+                .blockers
+                .iter()
+                .filter(|b| !saved.blockers.contains(b))
+                .map(String::as_str)
+                .collect();
+            if now.is_empty() {
+                Err(why)
+            } else {
+                Err(format!("{why}; it is blocked now: {}", now.join("; ")))
+            }
+        }
     })
 }
 

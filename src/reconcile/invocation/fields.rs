@@ -256,7 +256,10 @@ pub(super) const TAGS_IN_PLACE: &str =
 /// new task.
 pub(super) fn tags_field(l: &LiveInvocation, d: &DesiredInvocation) -> Option<TaskFieldDiff> {
     let (before, after) = (user_tags(&l.tags), user_tags(&d.tags));
-    (before != after).then(|| FieldDiff {
+    if before == after {
+        return None;
+    }
+    Some(FieldDiff {
         field: TaskField::Tags,
         before: Some(FieldValue::Tags(before)),
         after: Some(FieldValue::Tags(after)),

@@ -6,9 +6,9 @@
 
 pub mod cli;
 pub mod cloud;
-pub mod domain;
+pub(crate) mod domain;
 pub mod emulator;
-pub mod manifest;
+pub(crate) mod manifest;
 pub mod reconcile;
-pub mod redact;
+pub(crate) mod redact;
 pub mod render;

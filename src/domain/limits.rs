@@ -37,6 +37,3 @@ pub const MAX_RATE_SECS: u64 = 7 * 24 * 3600;
 pub const MIN_CRON_INTERVAL_SECS: i64 = 10;
 pub const DEFAULT_COMMAND_QUOTA: u64 = 500;
 pub const MAX_COMMAND_QUOTA: u64 = 50_000;
-/// Working directory the API uses when none is given (the console pre-fills /home).
-pub const DEFAULT_WORKING_DIR_LINUX: &str = "/root";
-pub const DEFAULT_WORKING_DIR_WINDOWS: &str = r"C:\Windows\system32";

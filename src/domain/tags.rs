@@ -7,8 +7,6 @@ pub const COMMAND_RESERVED_TAGS: usize = 2;
 /// Tags assistctl puts on every invocation task it owns: `assistctl:stack`,
 /// `assistctl:name`, `assistctl:hash`, `assistctl:inputs` and `assistctl:batch`.
 pub const TASK_RESERVED_TAGS: usize = 5;
-/// User tags (the stack's and a document's own together) that fit a command.
-pub const MAX_COMMAND_USER_TAGS: usize = MAX_TAGS - COMMAND_RESERVED_TAGS;
 /// User tags (the stack's and a document's own together) that fit an invocation's tasks.
 pub const MAX_TASK_USER_TAGS: usize = MAX_TAGS - TASK_RESERVED_TAGS;
 
@@ -36,6 +34,7 @@ pub const MAX_STACK_NAME_CHARS: usize = 63;
 
 /// The stack name pattern, as the JSON Schema carries it: lower-case ASCII letters,
 /// digits and `-`, starting and ending with a letter or digit, 1 to 63 characters.
+#[cfg(test)]
 pub const STACK_NAME_PATTERN: &str = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
 
 /// Why a stack name is refused. The name is the `assistctl:stack` tag of everything the
@@ -57,7 +56,7 @@ pub enum StackNameError {
     Dash(String),
 }
 
-/// Checks a stack name against [`STACK_NAME_PATTERN`], naming the first offending
+/// Checks a stack name against `STACK_NAME_PATTERN`, naming the first offending
 /// character so the message says what to change.
 pub fn validate_stack_name(name: &str) -> Result<(), StackNameError> {
     if name.is_empty() {

@@ -393,13 +393,3 @@ pub struct CronSchedule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }
-
-// ---------------------------------------------------------------- any document
-
-/// Any manifest document; `kind` tells which.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Document {
-    Stack(StackDocument),
-    Command(CommandDocument),
-    Invocation(InvocationDocument),
-}

@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 /// Output kept per run: the API's 24 KB.
-pub const OUTPUT_QUOTA: usize = 24 * 1024;
+pub const OUTPUT_QUOTA: usize = crate::domain::limits::MAX_OUTPUT_BYTES;
 /// Of which the head: the agent's `defaultQuotoPre`.
 pub const OUTPUT_HEAD: usize = 6000;
 

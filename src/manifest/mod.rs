@@ -10,7 +10,7 @@ pub mod schema;
 pub mod schema_errors;
 pub mod scope;
 pub mod script;
-pub mod secrets;
+pub mod secret_scan;
 pub mod set;
 pub mod types;
 

@@ -241,7 +241,7 @@ fn os_hints(
 }
 
 fn secrets(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagnostic>) {
-    for f in crate::manifest::secrets::scan(&s.text) {
+    for f in crate::manifest::secret_scan::scan(&s.text) {
         let (file, pos) = s.locate(&c.file, f.line, f.column);
         diags.push(
             Diagnostic::error(

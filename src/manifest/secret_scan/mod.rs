@@ -1,4 +1,4 @@
-//! Plaintext secret detection in command scripts.
+//! The secret scanner: plaintext secrets in command scripts.
 //!
 //! Cloud Assistant stores a command's content as given, shows it in the console and
 //! returns it from DescribeCommands and DescribeInvocations, so the product page says

@@ -121,7 +121,12 @@ impl SourceContext {
                 }
             }
         };
-        StsClient::new(endpoint, self)
+        StsClient::new(
+            endpoint,
+            self.options.http_timeout,
+            self.clock.clone(),
+            self.entropy.clone(),
+        )
     }
 
     /// The metadata service base URL.

@@ -17,6 +17,7 @@ pub mod ini;
 pub mod metadata;
 pub mod oidc;
 pub mod ram_role;
+pub mod source;
 pub mod sts;
 pub mod uri;
 

@@ -41,12 +41,12 @@ mod transport;
 
 pub use builder::{ClientBuilder, ClientConfig};
 pub use client::Client;
-pub use credential::{CredentialProvider, Credentials, StaticCredentials};
+pub use credential::{CredentialProvider, StaticCredentials};
 pub use endpoint::Endpoint;
 pub use env::Env;
 pub use error::{ApiError, Error, Result};
 pub use pagination::PagingStyle;
-pub use secret::Secret;
+pub use secret::{Credentials, Secret};
 pub use sign::SignatureVersion;
 
 /// The ECS API version every Cloud Assistant operation belongs to.

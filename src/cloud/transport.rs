@@ -14,8 +14,7 @@ use super::ECS_API_VERSION;
 use super::client::Inner;
 use super::error::{ApiError, Error, Result};
 use super::ops::de::strip_nulls;
-use super::secret::scrub;
-use super::sign::{Unsigned, sign};
+use super::sign::{Unsigned, scrub, sign};
 
 pub(crate) async fn attempt(
     inner: &Inner,

@@ -21,57 +21,16 @@ pub mod source;
 pub mod sts;
 pub mod uri;
 
-use std::fmt;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 use super::error::Result;
-use super::secret::{Secret, mask_key_id};
+use super::secret::Secret;
 
+pub use super::secret::Credentials;
 pub use chain::DefaultChain;
 pub use context::{CredentialOptions, SourceContext};
-
-/// An AccessKey pair, optionally with an STS security token and its expiry.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub access_key_secret: Secret,
-    pub security_token: Option<Secret>,
-    pub expiration: Option<DateTime<Utc>>,
-}
-
-impl Credentials {
-    pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<Secret>) -> Self {
-        Self {
-            access_key_id: access_key_id.into(),
-            access_key_secret: access_key_secret.into(),
-            security_token: None,
-            expiration: None,
-        }
-    }
-
-    /// The secret strings of these credentials, for scrubbing them out of server messages.
-    pub(crate) fn secrets(&self) -> Vec<&str> {
-        let mut out = vec![self.access_key_secret.expose()];
-        if let Some(t) = &self.security_token {
-            out.push(t.expose());
-        }
-        out
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key_id", &mask_key_id(&self.access_key_id))
-            .field("access_key_secret", &self.access_key_secret)
-            .field("security_token", &self.security_token)
-            .field("expiration", &self.expiration)
-            .finish()
-    }
-}
 
 /// Something that hands out credentials, possibly fetching or refreshing them.
 pub trait CredentialProvider: Send + Sync {

@@ -1,11 +1,15 @@
 //! Credentials and where they come from.
 //!
 //! [`CredentialProvider`] is the one interface the client uses; [`StaticCredentials`] is a
-//! fixed AccessKey (or STS token), and [`chain::DefaultChain`] is the official default chain
+//! fixed AccessKey (or STS token), and [`DefaultChain`] is the official default chain
 //! of `alibabacloud-credentials` (reference §5): environment, OIDC, the `aliyun` CLI profile,
 //! the credentials INI file, the ECS metadata role, and a credentials URI. Providers that hand
-//! out expiring STS tokens are wrapped in [`cache::CachedProvider`], which refreshes them
-//! before they expire.
+//! out expiring STS tokens are wrapped in a cache (`cache.rs`) that refreshes them before they
+//! expire.
+//!
+//! Inside, dependencies go one way: the chain (`chain.rs`) names the sources, the sources name
+//! what they answer (`source.rs`), the [`SourceContext`] they read, and the STS client
+//! (`sts.rs`) that the context locates and that names no source.
 
 pub mod cache;
 pub mod chain;

@@ -26,22 +26,25 @@
 //! # Ok(()) }
 //! ```
 
+// Public modules are the ones tests/ and benches/ name by path (`cloud::sign::v1`,
+// `cloud::clock::ManualClock`, ...) and `pagination`, whose `all` and `Reads` the plan's
+// listings use; the rest are reached through the re-exports below.
 pub mod adaptive;
 pub mod backoff;
-pub mod builder;
-pub mod client;
+pub(crate) mod builder;
+mod client;
 pub mod clock;
 mod config;
 pub mod credential;
-pub mod endpoint;
+mod endpoint;
 pub mod entropy;
-pub mod env;
-pub mod error;
+mod env;
+mod error;
 pub mod ops;
 pub mod pagination;
 pub mod ratelimit;
 pub mod retry;
-pub mod secret;
+mod secret;
 pub mod sign;
 mod transport;
 
@@ -51,7 +54,7 @@ pub use config::ClientConfig;
 pub use credential::{CredentialProvider, StaticCredentials};
 pub use endpoint::Endpoint;
 pub use env::Env;
-pub use error::{ApiError, Error, Result};
+pub use error::{ApiError, Error, Result, SourceAttempt};
 pub use pagination::{PagingStyle, Reads};
 pub use secret::{Credentials, Secret};
 pub use sign::SignatureVersion;

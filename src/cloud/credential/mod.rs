@@ -11,19 +11,19 @@
 //! what they answer (`source.rs`), the [`SourceContext`] they read, and the STS client
 //! (`sts.rs`) that the context locates and that names no source.
 
-pub mod cache;
-pub mod chain;
-pub mod cli_profile;
-pub mod context;
-pub mod env_vars;
+mod cache;
+mod chain;
+pub(crate) mod cli_profile;
+mod context;
+mod env_vars;
 mod fetch;
-pub mod ini;
-pub mod metadata;
-pub mod oidc;
-pub mod ram_role;
-pub mod source;
-pub mod sts;
-pub mod uri;
+mod ini;
+mod metadata;
+mod oidc;
+mod ram_role;
+mod source;
+mod sts;
+mod uri;
 
 use std::sync::Arc;
 

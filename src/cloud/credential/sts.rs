@@ -66,10 +66,6 @@ impl StsClient {
         })
     }
 
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
-    }
-
     /// `AssumeRole`, signed with `source` (including its STS token, if any).
     pub async fn assume_role(
         &self,

@@ -6,13 +6,14 @@
 //! booleans as `true`/`false`. `RegionId` is added by the client. Responses deserialize the
 //! API's exact JSON field names, leniently (see `de.rs`).
 
-pub mod commands;
-pub mod de;
-pub mod instances;
+// Every type is re-exported here; `invocations` stays public because tests/ name it by path.
+pub(crate) mod commands;
+pub(crate) mod de;
+pub(crate) mod instances;
 pub mod invocations;
-pub mod quota;
-pub mod regions;
-pub mod tags;
+pub(crate) mod quota;
+pub(crate) mod regions;
+pub(crate) mod tags;
 
 pub use commands::*;
 pub use instances::*;

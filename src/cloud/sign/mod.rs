@@ -203,7 +203,7 @@ fn sign_v3(
 /// Replaces every occurrence of each secret in `text` (raw, percent-encoded once and twice, as
 /// a server echoes them in `SignatureDoesNotMatch` messages) with `<redacted>`. It lives with
 /// the signer because the forms to look for are the ones signing puts in the string to sign.
-pub fn scrub(text: &str, secrets: &[&str]) -> String {
+pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
     for secret in secrets.iter().filter(|s| s.len() >= 4) {
         let once = percent::encode(secret);

@@ -1,5 +1,5 @@
-//! Configuration of a [`Client`]: plain structs with `Default`, filled from options and the
-//! environment (the object_store `AmazonS3Builder` pattern).
+//! Building a [`Client`]: a [`ClientConfig`] filled from options and the environment (the
+//! object_store `AmazonS3Builder` pattern), credentials, and the transport they make.
 //!
 //! Environment (read by [`ClientBuilder::from_env`]):
 //! - `ALIBABA_CLOUD_REGION_ID`: the region (else the `aliyun` CLI profile's `region_id`);
@@ -9,8 +9,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::client::{Client, Inner};
+use super::client::Client;
 use super::clock::{Clock, SystemClock};
+use super::config::ClientConfig;
 use super::credential::{
     CredentialOptions, CredentialProvider, DefaultChain, SourceContext, cli_profile,
 };
@@ -22,44 +23,10 @@ use super::pagination::PagingStyle;
 use super::ratelimit::{RateLimitConfig, RateLimiter};
 use super::retry::RetryConfig;
 use super::sign::SignatureVersion;
+use super::transport::Transport;
 
 pub const REGION_VAR: &str = "ALIBABA_CLOUD_REGION_ID";
 pub const ENDPOINT_VAR: &str = "ALIBABA_CLOUD_ECS_ENDPOINT";
-
-/// Everything about a client except its credentials and injected randomness.
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    pub region: Option<String>,
-    /// Overrides the region's endpoint: `http://127.0.0.1:8080` or a host (https).
-    pub endpoint: Option<String>,
-    pub signature_version: SignatureVersion,
-    pub retry: RetryConfig,
-    pub rate_limit: RateLimitConfig,
-    /// Requests in flight at once, across all clones of the client.
-    pub max_in_flight: usize,
-    pub connect_timeout: Duration,
-    /// Timeout of one attempt (the retry budget bounds the whole call).
-    pub request_timeout: Duration,
-    pub paging: PagingStyle,
-    pub user_agent: String,
-}
-
-impl Default for ClientConfig {
-    fn default() -> Self {
-        Self {
-            region: None,
-            endpoint: None,
-            signature_version: SignatureVersion::default(),
-            retry: RetryConfig::default(),
-            rate_limit: RateLimitConfig::default(),
-            max_in_flight: 16,
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
-            paging: PagingStyle::default(),
-            user_agent: concat!("assistctl/", env!("CARGO_PKG_VERSION")).to_owned(),
-        }
-    }
-}
 
 /// Builds a [`Client`].
 #[derive(Default)]
@@ -245,17 +212,18 @@ impl ClientBuilder {
         let limiter = self
             .rate_limiter
             .unwrap_or_else(|| Arc::new(RateLimiter::new(rl)));
-        Ok(Client::from_inner(Inner {
-            in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight)),
-            config,
+        let transport = Transport {
             region,
             endpoint,
+            signature_version: config.signature_version,
             http,
             credentials,
             limiter,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight)),
             clock,
             entropy,
-        }))
+        };
+        Ok(Client::new(config, transport))
     }
 }
 

@@ -1,23 +1,20 @@
 //! The Cloud Assistant client: one async method per operation, streams for the list
-//! operations, and the retry loop around one attempt (`transport.rs`).
+//! operations (walked by `pagination.rs`), and the retry loop around one attempt
+//! (`transport.rs`).
 
+use std::future::Future;
 use std::sync::Arc;
 
 use futures::Stream;
-use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use super::builder::ClientConfig;
-use super::clock::Clock;
-use super::credential::CredentialProvider;
+use super::config::ClientConfig;
 use super::endpoint::{Endpoint, validate_region};
-use super::entropy::Entropy;
 use super::error::{Error, Result};
 use super::ops::*;
-use super::pagination::{self, Paginated};
-use super::ratelimit::RateLimiter;
+use super::pagination::{self, Caller, Reads};
 use super::retry::{Decision, Failures};
-use super::transport;
+use super::transport::Transport;
 
 /// A client for one region. Cheap to clone; clones share connections, the rate limiter and the
 /// in-flight bound.
@@ -26,31 +23,24 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
-pub(crate) struct Inner {
-    pub(crate) config: ClientConfig,
-    pub(crate) region: String,
-    pub(crate) endpoint: Endpoint,
-    pub(crate) http: reqwest::Client,
-    pub(crate) credentials: Arc<dyn CredentialProvider>,
-    pub(crate) limiter: Arc<RateLimiter>,
-    pub(crate) in_flight: Arc<Semaphore>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) entropy: Arc<dyn Entropy>,
+struct Inner {
+    config: ClientConfig,
+    transport: Transport,
 }
 
 impl Client {
-    pub(crate) fn from_inner(inner: Inner) -> Self {
+    pub(crate) fn new(config: ClientConfig, transport: Transport) -> Self {
         Self {
-            inner: Arc::new(inner),
+            inner: Arc::new(Inner { config, transport }),
         }
     }
 
     pub fn region(&self) -> &str {
-        &self.inner.region
+        &self.inner.transport.region
     }
 
     pub fn endpoint(&self) -> &Endpoint {
-        &self.inner.endpoint
+        &self.inner.transport.endpoint
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -62,46 +52,37 @@ impl Client {
     /// new region's endpoint is used.
     pub fn with_region(&self, region: &str) -> Result<Client> {
         validate_region(region)?;
-        let i = &self.inner;
-        let endpoint = match &i.config.endpoint {
-            Some(_) => i.endpoint.clone(),
+        let endpoint = match &self.inner.config.endpoint {
+            Some(_) => self.endpoint().clone(),
             None => Endpoint::for_region(region)?,
         };
-        let mut config = i.config.clone();
+        let mut config = self.inner.config.clone();
         config.region = Some(region.to_owned());
-        Ok(Self::from_inner(Inner {
-            config,
-            region: region.to_owned(),
-            endpoint,
-            http: i.http.clone(),
-            credentials: i.credentials.clone(),
-            limiter: i.limiter.clone(),
-            in_flight: i.in_flight.clone(),
-            clock: i.clock.clone(),
-            entropy: i.entropy.clone(),
-        }))
+        let transport = self.inner.transport.for_region(region, endpoint);
+        Ok(Self::new(config, transport))
     }
 
     /// A fresh ClientToken, for callers that derive none themselves.
     pub fn new_client_token(&self) -> String {
-        self.inner.entropy.client_token()
+        self.inner.transport.entropy.client_token()
     }
 
     /// Calls any operation, retrying per the client's [`RetryConfig`](super::retry::RetryConfig).
     /// Every attempt is signed anew. Answers feed the region's adaptive rate: throttling slows
     /// every caller of the region down, successes speed it up again.
     pub async fn call<O: Operation>(&self, op: &O) -> Result<O::Response> {
+        let transport = &self.inner.transport;
         let mut params = Params::new();
-        params.put("RegionId", &self.inner.region);
+        params.put("RegionId", &transport.region);
         op.write_params(&mut params);
         let params = params.into_vec();
         let started = Instant::now();
-        let limiter = &self.inner.limiter;
-        let region = &self.inner.region;
+        let limiter = &transport.limiter;
+        let region = &transport.region;
         let mut attempt = 1;
         let mut failures = Failures::default();
         loop {
-            let error = match transport::attempt(&self.inner, O::ACTION, &params, attempt).await {
+            let error = match transport.attempt(O::ACTION, &params, attempt).await {
                 Ok(value) => {
                     limiter.on_success(region);
                     return serde_json::from_value(value).map_err(|e| Error::Decode {
@@ -119,7 +100,7 @@ impl Client {
                 failures,
                 &error,
                 started.elapsed(),
-                self.inner.entropy.unit(),
+                transport.entropy.unit(),
             );
             match decision {
                 Decision::GiveUp => return Err(error),
@@ -132,12 +113,27 @@ impl Client {
         }
     }
 
-    /// Every item of a list operation, following the pages (see [`pagination`]).
+    /// Every item of a list operation, following the pages in the configured
+    /// [`PagingStyle`](super::PagingStyle) (walked by `pagination.rs`).
     pub fn all<O: Paginated>(
         &self,
         request: O,
     ) -> impl Stream<Item = Result<O::Item>> + Send + 'static {
-        pagination::all(self.clone(), request, self.inner.config.paging)
+        pagination::items(self.clone(), request, self.inner.config.paging, None)
+    }
+
+    /// [`Client::all`], counting every page requested in `reads`.
+    pub fn all_counted<O: Paginated>(
+        &self,
+        request: O,
+        reads: &Reads,
+    ) -> impl Stream<Item = Result<O::Item>> + Send + 'static {
+        pagination::items(
+            self.clone(),
+            request,
+            self.inner.config.paging,
+            Some(reads.clone()),
+        )
     }
 
     fn with_token<T: Clone>(
@@ -330,13 +326,23 @@ impl Client {
     }
 }
 
+impl Caller for Client {
+    fn call<O: Operation + Sync>(
+        &self,
+        op: &O,
+    ) -> impl Future<Output = Result<O::Response>> + Send {
+        Client::call(self, op)
+    }
+}
+
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = &self.inner.transport;
         f.debug_struct("Client")
-            .field("region", &self.inner.region)
-            .field("endpoint", &self.inner.endpoint)
-            .field("signature_version", &self.inner.config.signature_version)
-            .field("credentials", &self.inner.credentials.name())
+            .field("region", &t.region)
+            .field("endpoint", &t.endpoint)
+            .field("signature_version", &t.signature_version)
+            .field("credentials", &t.credentials.name())
             .finish_non_exhaustive()
     }
 }

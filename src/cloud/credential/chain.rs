@@ -14,16 +14,10 @@ use futures::future::BoxFuture;
 use tokio::sync::Mutex;
 
 use super::context::{CredentialOptions, SourceContext};
+use super::source::Found;
 use super::{CredentialProvider, Credentials, cli_profile, env_vars, ini, metadata, oidc, uri};
 use crate::cloud::env::Env;
 use crate::cloud::error::{Error, Result, SourceAttempt};
-
-/// What a source found in the configuration.
-pub enum Found {
-    Provider(Arc<dyn CredentialProvider>),
-    /// Not configured, with the reason.
-    Skip(String),
-}
 
 type Resolver = fn(&SourceContext) -> Result<Found>;
 

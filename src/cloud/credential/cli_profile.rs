@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::chain::Found;
 use super::context::SourceContext;
 use super::metadata::EcsMetadataProvider;
 use super::oidc::{OidcProvider, OidcSettings};
 use super::ram_role::{RamRoleArnProvider, RamRoleSettings};
+use super::source::Found;
 use super::uri::UriProvider;
 use super::{CredentialProvider, Credentials, StaticCredentials};
 use crate::cloud::error::{Error, Result};

@@ -96,13 +96,23 @@ impl SourceContext {
 
     /// An STS client; `region` (a profile's `sts_region`) picks a regional endpoint when no
     /// endpoint is configured.
-    pub fn sts(&self, region: Option<&str>) -> Result<StsClient> {
-        let endpoint = match self.options.sts_endpoint.clone().or_else(|| {
+    pub(crate) fn sts(&self, region: Option<&str>) -> Result<StsClient> {
+        StsClient::new(
+            self.sts_endpoint(region)?,
+            self.options.http_timeout,
+            self.clock.clone(),
+            self.entropy.clone(),
+        )
+    }
+
+    fn sts_endpoint(&self, region: Option<&str>) -> Result<Endpoint> {
+        let configured = self.options.sts_endpoint.clone().or_else(|| {
             self.env
                 .get("ALIBABA_CLOUD_STS_ENDPOINT")
                 .map(str::to_owned)
-        }) {
-            Some(e) => Endpoint::parse(&e)?,
+        });
+        match configured {
+            Some(e) => Endpoint::parse(&e),
             None => {
                 let region = region
                     .map(str::to_owned)
@@ -115,13 +125,12 @@ impl SourceContext {
                         } else {
                             ""
                         };
-                        Endpoint::parse(&format!("sts{vpc}.{r}.aliyuncs.com"))?
+                        Endpoint::parse(&format!("sts{vpc}.{r}.aliyuncs.com"))
                     }
-                    None => Endpoint::parse("sts.aliyuncs.com")?,
+                    None => Endpoint::parse("sts.aliyuncs.com"),
                 }
             }
-        };
-        StsClient::new(endpoint, self)
+        }
     }
 
     /// The metadata service base URL.
@@ -163,7 +172,7 @@ mod tests {
     fn sts_endpoint_resolution() {
         let base = Env::isolated("/nonexistent");
         assert_eq!(
-            ctx(base.clone()).sts(None).unwrap().endpoint().to_string(),
+            ctx(base.clone()).sts_endpoint(None).unwrap().to_string(),
             "https://sts.aliyuncs.com"
         );
         let regional = base
@@ -171,31 +180,28 @@ mod tests {
             .with_var("ALIBABA_CLOUD_STS_REGION", "cn-beijing");
         assert_eq!(
             ctx(regional.clone())
-                .sts(None)
+                .sts_endpoint(None)
                 .unwrap()
-                .endpoint()
                 .to_string(),
             "https://sts.cn-beijing.aliyuncs.com"
         );
         let vpc = regional.with_var("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "true");
         assert_eq!(
-            ctx(vpc).sts(None).unwrap().endpoint().to_string(),
+            ctx(vpc).sts_endpoint(None).unwrap().to_string(),
             "https://sts-vpc.cn-beijing.aliyuncs.com"
         );
         assert_eq!(
             ctx(base.clone())
-                .sts(Some("cn-shanghai"))
+                .sts_endpoint(Some("cn-shanghai"))
                 .unwrap()
-                .endpoint()
                 .to_string(),
             "https://sts.cn-shanghai.aliyuncs.com"
         );
         let explicit = base.with_var("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:9");
         assert_eq!(
             ctx(explicit)
-                .sts(Some("cn-shanghai"))
+                .sts_endpoint(Some("cn-shanghai"))
                 .unwrap()
-                .endpoint()
                 .to_string(),
             "http://127.0.0.1:9"
         );

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use super::chain::Found;
 use super::context::SourceContext;
+use super::source::Found;
 use super::{Credentials, StaticCredentials};
 use crate::cloud::error::{Error, Result};
 use crate::cloud::secret::Secret;

@@ -8,7 +8,8 @@ use serde::Deserialize;
 use super::Credentials;
 use crate::cloud::clock::parse_timestamp;
 use crate::cloud::error::{Error, Result};
-use crate::cloud::secret::{Secret, scrub};
+use crate::cloud::secret::Secret;
+use crate::cloud::sign::scrub;
 
 /// An HTTP client for one credential endpoint. IP addresses (loopback, the metadata service)
 /// and `localhost` never go through a proxy.

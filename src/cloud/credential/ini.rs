@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::chain::Found;
 use super::context::SourceContext;
 use super::metadata::EcsMetadataProvider;
 use super::oidc::{OidcProvider, OidcSettings};
 use super::ram_role::{RamRoleArnProvider, RamRoleSettings};
+use super::source::Found;
 use super::{Credentials, StaticCredentials};
 use crate::cloud::error::{Error, Result};
 use crate::cloud::secret::Secret;

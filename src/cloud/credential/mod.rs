@@ -1,76 +1,40 @@
 //! Credentials and where they come from.
 //!
 //! [`CredentialProvider`] is the one interface the client uses; [`StaticCredentials`] is a
-//! fixed AccessKey (or STS token), and [`chain::DefaultChain`] is the official default chain
+//! fixed AccessKey (or STS token), and [`DefaultChain`] is the official default chain
 //! of `alibabacloud-credentials` (reference §5): environment, OIDC, the `aliyun` CLI profile,
 //! the credentials INI file, the ECS metadata role, and a credentials URI. Providers that hand
-//! out expiring STS tokens are wrapped in [`cache::CachedProvider`], which refreshes them
-//! before they expire.
+//! out expiring STS tokens are wrapped in a cache (`cache.rs`) that refreshes them before they
+//! expire.
+//!
+//! Inside, dependencies go one way: the chain (`chain.rs`) names the sources, the sources name
+//! what they answer (`source.rs`), the [`SourceContext`] they read, and the STS client
+//! (`sts.rs`) that the context locates and that names no source.
 
-pub mod cache;
-pub mod chain;
-pub mod cli_profile;
-pub mod context;
-pub mod env_vars;
+mod cache;
+mod chain;
+pub(crate) mod cli_profile;
+mod context;
+mod env_vars;
 mod fetch;
-pub mod ini;
-pub mod metadata;
-pub mod oidc;
-pub mod ram_role;
-pub mod sts;
-pub mod uri;
+mod ini;
+mod metadata;
+mod oidc;
+mod ram_role;
+mod source;
+mod sts;
+mod uri;
 
-use std::fmt;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 use super::error::Result;
-use super::secret::{Secret, mask_key_id};
+use super::secret::Secret;
 
+pub use super::secret::Credentials;
 pub use chain::DefaultChain;
 pub use context::{CredentialOptions, SourceContext};
-
-/// An AccessKey pair, optionally with an STS security token and its expiry.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub access_key_secret: Secret,
-    pub security_token: Option<Secret>,
-    pub expiration: Option<DateTime<Utc>>,
-}
-
-impl Credentials {
-    pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<Secret>) -> Self {
-        Self {
-            access_key_id: access_key_id.into(),
-            access_key_secret: access_key_secret.into(),
-            security_token: None,
-            expiration: None,
-        }
-    }
-
-    /// The secret strings of these credentials, for scrubbing them out of server messages.
-    pub(crate) fn secrets(&self) -> Vec<&str> {
-        let mut out = vec![self.access_key_secret.expose()];
-        if let Some(t) = &self.security_token {
-            out.push(t.expose());
-        }
-        out
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key_id", &mask_key_id(&self.access_key_id))
-            .field("access_key_secret", &self.access_key_secret)
-            .field("security_token", &self.security_token)
-            .field("expiration", &self.expiration)
-            .finish()
-    }
-}
 
 /// Something that hands out credentials, possibly fetching or refreshing them.
 pub trait CredentialProvider: Send + Sync {

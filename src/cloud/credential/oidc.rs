@@ -12,8 +12,8 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use super::cache::CachedProvider;
-use super::chain::Found;
 use super::context::SourceContext;
+use super::source::Found;
 use super::sts::{AssumeRoleWithOidc, StsClient};
 use super::{CredentialProvider, Credentials};
 use crate::cloud::error::{Error, Result};

@@ -3,11 +3,11 @@
 //! unsigned GET that presents an OIDC token instead.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use super::Credentials;
-use super::context::SourceContext;
 use super::fetch::{SessionCredentials, describe_failure, http_client, parse_json, send};
 use crate::cloud::clock::{Clock, format_timestamp};
 use crate::cloud::endpoint::Endpoint;
@@ -51,17 +51,19 @@ pub struct StsClient {
 }
 
 impl StsClient {
-    pub fn new(endpoint: Endpoint, ctx: &SourceContext) -> Result<Self> {
+    /// `timeout` bounds one request; `clock` and `entropy` date and nonce the signed ones.
+    pub fn new(
+        endpoint: Endpoint,
+        timeout: Duration,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+    ) -> Result<Self> {
         Ok(Self {
-            http: http_client(endpoint.url(), ctx.options.http_timeout)?,
+            http: http_client(endpoint.url(), timeout)?,
             endpoint,
-            clock: ctx.clock.clone(),
-            entropy: ctx.entropy.clone(),
+            clock,
+            entropy,
         })
-    }
-
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
     }
 
     /// `AssumeRole`, signed with `source` (including its STS token, if any).

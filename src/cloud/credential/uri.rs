@@ -11,9 +11,9 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 
 use super::cache::CachedProvider;
-use super::chain::Found;
 use super::context::SourceContext;
 use super::fetch::{SessionCredentials, http_client, parse_json, send};
+use super::source::Found;
 use super::{CredentialProvider, Credentials};
 use crate::cloud::error::{Error, Result};
 

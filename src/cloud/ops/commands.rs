@@ -2,8 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{EmptyResponse, Operation, PageInfo, Paging, Params, Tag, de};
-use crate::cloud::pagination::{Page, Paginated};
+use super::{EmptyResponse, Operation, Page, PageInfo, Paginated, Paging, Params, Tag, de};
 
 /// CreateCommand. `client_token` is filled in by the client when left `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

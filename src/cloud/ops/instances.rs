@@ -3,8 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Operation, PageInfo, Paging, Params, Tag, de};
-use crate::cloud::pagination::{Page, Paginated};
+use super::{Operation, Page, PageInfo, Paginated, Paging, Params, Tag, de};
 
 /// DescribeInstances. `instance_ids` is sent as one JSON array string (≤100 IDs).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

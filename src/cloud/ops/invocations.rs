@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{EmptyResponse, Operation, PageInfo, Paging, Params, Tag, de};
-use crate::cloud::pagination::{Page, Paginated};
+use super::{EmptyResponse, Operation, Page, PageInfo, Paginated, Paging, Params, Tag, de};
 
 /// InvokeCommand. Give `instance_ids` or `resource_tags`, not both. `client_token` is filled
 /// in by the client when left `None`.

@@ -4,15 +4,16 @@
 //! API's query parameters (reference §0): lists as `InstanceId.1`, structs as `Tag.1.Key`,
 //! `Parameters` as compact JSON, DescribeInstances `InstanceIds` as a JSON array string,
 //! booleans as `true`/`false`. `RegionId` is added by the client. Responses deserialize the
-//! API's exact JSON field names, leniently (see [`de`]).
+//! API's exact JSON field names, leniently (see `de.rs`).
 
-pub mod commands;
-pub mod de;
-pub mod instances;
+// Every type is re-exported here; `invocations` stays public because tests/ name it by path.
+pub(crate) mod commands;
+pub(crate) mod de;
+pub(crate) mod instances;
 pub mod invocations;
-pub mod quota;
-pub mod regions;
-pub mod tags;
+pub(crate) mod quota;
+pub(crate) mod regions;
+pub(crate) mod tags;
 
 pub use commands::*;
 pub use instances::*;
@@ -181,6 +182,29 @@ pub struct PageInfo {
     pub page_size: i64,
     #[serde(rename = "NextToken", deserialize_with = "de::string")]
     pub next_token: String,
+}
+
+/// One page of a list operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub info: PageInfo,
+}
+
+/// A list operation, and how its pages are asked for and read. It belongs to the operation
+/// (the page sizes are the API's), so `pagination` can follow any of them without the
+/// operations knowing how.
+pub trait Paginated: Operation + Clone + Send + Sync + 'static {
+    type Item: Send + 'static;
+    /// The largest page the operation accepts.
+    const MAX_PAGE_SIZE: i64;
+    /// Whether the operation takes `PageNumber`/`PageSize`.
+    const PAGE_NUMBERS: bool = true;
+    /// Whether the operation takes `MaxResults`.
+    const MAX_RESULTS: bool = true;
+
+    fn paging_mut(&mut self) -> &mut Paging;
+    fn into_page(response: Self::Response) -> Page<Self::Item>;
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{EmptyResponse, Operation, PageInfo, Paging, Params, Tag, de};
-use crate::cloud::pagination::{Page, Paginated};
+use super::{EmptyResponse, Operation, Page, PageInfo, Paginated, Paging, Params, Tag, de};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

@@ -18,7 +18,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 
 use super::clock::format_timestamp;
-use super::credential::Credentials;
+use super::secret::Credentials;
 
 /// Which signature the client computes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -200,6 +200,23 @@ fn sign_v3(
     }
 }
 
+/// Replaces every occurrence of each secret in `text` (raw, percent-encoded once and twice, as
+/// a server echoes them in `SignatureDoesNotMatch` messages) with `<redacted>`. It lives with
+/// the signer because the forms to look for are the ones signing puts in the string to sign.
+pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        let once = percent::encode(secret);
+        let twice = percent::encode(&once);
+        for form in [twice, once, (*secret).to_owned()] {
+            if out.contains(&form) {
+                out = out.replace(&form, "<redacted>");
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +288,17 @@ mod tests {
             Ok(SignatureVersion::V3)
         );
         assert!("v9".parse::<SignatureVersion>().is_err());
+    }
+
+    #[test]
+    fn scrub_removes_raw_and_encoded_forms() {
+        let token = "CAIS+tok/en=";
+        let msg = format!(
+            "server string to sign is:GET&%2F&SecurityToken%3D{} raw {token}",
+            percent::encode(&percent::encode(token))
+        );
+        let out = scrub(&msg, &[token]);
+        assert!(!out.contains("CAIS"), "{out}");
+        assert!(out.contains("<redacted>"));
     }
 }

@@ -8,7 +8,7 @@ mod cloud_common;
 use assistctl::cloud::Error;
 use assistctl::cloud::ops::invocations::DescribeInvocationsRequest;
 use assistctl::reconcile::invocation::live as invocation_live;
-use assistctl::reconcile::listing::{self, Reads};
+use assistctl::cloud::pagination::{self, Reads};
 use cloud_common::*;
 use serde_json::{Value, json};
 
@@ -47,7 +47,7 @@ async fn every_page_is_read_to_the_end_and_each_read_counted() {
     let server = server(&["tok-1", "tok-2", ""]).await;
     let client = client_for(&server).build().unwrap();
     let reads = Reads::default();
-    let items = listing::all(&client, DescribeInvocationsRequest::default(), &reads)
+    let items = pagination::all(&client, DescribeInvocationsRequest::default(), &reads)
         .await
         .unwrap();
     assert_eq!(ids(&items), ["t-0", "t-1", "t-2"]);
@@ -67,7 +67,7 @@ async fn a_next_token_answered_twice_is_an_error_not_the_end_of_the_list() {
     let server = server(&["tok-1", "tok-1", "tok-3", ""]).await;
     let client = client_for(&server).build().unwrap();
     let reads = Reads::default();
-    let err = listing::all(&client, DescribeInvocationsRequest::default(), &reads)
+    let err = pagination::all(&client, DescribeInvocationsRequest::default(), &reads)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");

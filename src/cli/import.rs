@@ -16,7 +16,7 @@ use crate::domain::tags::{TagRuleError, validate_tag};
 use crate::manifest::types::{
     ApiVersion, CommandDocument, CommandKind, CommandSpec, Metadata, ParameterSpec, TypeName,
 };
-use crate::reconcile::listing::{self, Reads};
+use crate::cloud::pagination::{self, Reads};
 use crate::reconcile::ownership::TAG_STACK;
 
 #[derive(Debug, clap::Args)]
@@ -92,7 +92,7 @@ async fn find(client: &crate::cloud::Client, args: &Args) -> anyhow::Result<Vec<
         }));
     let mut out = Vec::new();
     for f in filters {
-        out.extend(listing::all(client, f, &Reads::default()).await?);
+        out.extend(pagination::all(client, f, &Reads::default()).await?);
     }
     Ok(out)
 }

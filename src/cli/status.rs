@@ -16,7 +16,7 @@ use crate::cloud::ops::invocations::InvocationResult;
 use crate::reconcile::desired::Desired;
 use crate::reconcile::invocation::live as invocation_live;
 use crate::reconcile::invocation::model::LiveInvocation;
-use crate::reconcile::listing::Reads;
+use crate::cloud::Reads;
 use crate::redact::{Secrets, redact};
 
 #[derive(Debug, clap::Args)]

@@ -14,7 +14,6 @@ pub mod digest;
 pub mod execution;
 pub mod field;
 pub mod invocation;
-pub mod listing;
 pub mod observe;
 pub mod options;
 pub mod ownership;

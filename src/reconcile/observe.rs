@@ -16,7 +16,7 @@ use super::desired::Desired;
 use super::invocation::live as invocation_live;
 use super::invocation::model::LiveInvocation;
 use super::invocation::targets::{self, Inventory};
-use super::listing::Reads;
+use crate::cloud::Reads;
 use super::options::PlanOptions;
 use super::plan::OwnershipMove;
 use super::stacks;

@@ -25,7 +25,7 @@ use super::command::live::Live;
 use super::command::model::LiveCommand;
 use super::desired::Desired;
 use super::invocation::model::LiveInvocation;
-use super::listing::Reads;
+use crate::cloud::Reads;
 use super::options::PlanOptions;
 use super::ownership::TAG_STACK;
 use super::plan::{MovedKind, OwnershipMove};

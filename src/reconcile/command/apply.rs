@@ -16,7 +16,7 @@ use super::change::{Action, Change};
 use super::fields::{command_tag_delta, modify_request};
 use super::live;
 use super::model::CommandState;
-use crate::reconcile::listing::Reads;
+use crate::cloud::Reads;
 
 #[derive(Debug, Clone)]
 pub struct Failure {

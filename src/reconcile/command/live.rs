@@ -11,7 +11,7 @@ use crate::cloud::ops::Tag;
 use crate::cloud::ops::commands::{Command, DescribeCommandsRequest};
 use crate::cloud::{Client, Error};
 
-use crate::reconcile::listing::{self, Reads};
+use crate::cloud::pagination::{self, Reads};
 use crate::reconcile::ownership::TAG_STACK;
 
 use super::model::{CommandState, DesiredCommand, LiveCommand};
@@ -121,7 +121,7 @@ async fn list(
     filter: DescribeCommandsRequest,
     reads: &Reads,
 ) -> Result<Vec<LiveCommand>, Error> {
-    let commands = listing::all(c, filter, reads).await?;
+    let commands = pagination::all(c, filter, reads).await?;
     Ok(commands
         .into_iter()
         .map(|cmd| to_live(region, cmd))

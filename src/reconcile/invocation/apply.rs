@@ -19,7 +19,7 @@ use crate::redact::{Secrets, redact};
 use chrono::{DateTime, Utc};
 
 use crate::reconcile::execution::{Progress, Settings};
-use crate::reconcile::listing::Reads;
+use crate::cloud::Reads;
 use crate::reconcile::ownership::{TAG_BATCH, TAG_HASH, TAG_INPUTS, not_owned, user_tag_delta};
 
 use super::change::{InvocationPlan, TaskAction, TaskChange};

@@ -14,7 +14,7 @@ use crate::cloud::ops::invocations::{
 };
 use crate::cloud::{Client, Error};
 
-use crate::reconcile::listing::{self, Reads};
+use crate::cloud::pagination::{self, Reads};
 use crate::reconcile::ownership::{TAG_BATCH, TAG_HASH, TAG_INPUTS, TAG_NAME, TAG_STACK};
 
 use super::model::LiveInvocation;
@@ -51,7 +51,7 @@ async fn list(
         tags: vec![Tag::new(TAG_STACK, stack)],
         ..Default::default()
     };
-    Ok(listing::all(c, req, reads)
+    Ok(pagination::all(c, req, reads)
         .await?
         .into_iter()
         // The filter is the service's; the check keeps a lax server from handing another

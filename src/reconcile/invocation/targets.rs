@@ -16,7 +16,7 @@ use crate::domain::agent_version::AgentVersion;
 use crate::domain::command_type::Os;
 use crate::domain::params::Builtin;
 
-use crate::reconcile::listing::{self, Reads};
+use crate::cloud::pagination::{self, Reads};
 
 use super::change::IneligibleInstance;
 use super::model::{Needs, TargetSelector};
@@ -49,9 +49,9 @@ pub async fn read(
     reads: &Reads,
 ) -> Result<Vec<InventoryInstance>, Error> {
     let c = client.with_region(region)?;
-    let ecs = listing::all(&c, DescribeInstancesRequest::default(), reads).await?;
-    let managed = listing::all(&c, DescribeManagedInstancesRequest::default(), reads).await?;
-    let status = listing::all(&c, DescribeCloudAssistantStatusRequest::default(), reads).await?;
+    let ecs = pagination::all(&c, DescribeInstancesRequest::default(), reads).await?;
+    let managed = pagination::all(&c, DescribeManagedInstancesRequest::default(), reads).await?;
+    let status = pagination::all(&c, DescribeCloudAssistantStatusRequest::default(), reads).await?;
     let agent: BTreeMap<&str, (bool, &str)> = status
         .iter()
         .map(|s| {

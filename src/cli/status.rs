@@ -13,6 +13,8 @@ use super::connect::{self, ConnectArgs};
 use super::output::{BOLD, ERROR, OK};
 use crate::cloud::Client;
 use crate::cloud::ops::invocations::InvocationResult;
+use crate::domain::repeat::RepeatMode;
+use crate::domain::status::TargetStatus;
 use crate::reconcile::desired::Desired;
 use crate::reconcile::invocation::live as invocation_live;
 use crate::reconcile::invocation::model::LiveInvocation;
@@ -54,18 +56,12 @@ pub enum Format {
 /// are only added within a version.
 pub const STATUS_FORMAT_VERSION: u32 = 1;
 
-/// Per-instance statuses after which nothing more happens to a run.
-const FINAL: [&str; 9] = [
-    "Success",
-    "Failed",
-    "Error",
-    "Timeout",
-    "Cancelled",
-    "Terminated",
-    "Invalid",
-    "Aborted",
-    "Stopped",
-];
+/// Nothing more happens to a run in this per-instance status. `Stopping` is not final (see
+/// [`TargetStatus`]): --wait waits through it. A status the service has not documented is
+/// not final either, so it is waited for rather than taken for an end.
+fn is_final(status: &str) -> bool {
+    TargetStatus::from_api(status).is_some_and(TargetStatus::is_final)
+}
 
 /// Seconds between two looks while waiting.
 const POLL: Duration = Duration::from_secs(1);
@@ -232,7 +228,7 @@ async fn watch(
             .iter()
             .flat_map(|d| d.tasks.iter().copied())
             .zip(&results)
-            .filter(|(t, _)| t.repeat_mode == "Once")
+            .filter(|(t, _)| t.repeat_mode == RepeatMode::Once.api_name())
             .collect();
         if once.is_empty() {
             show();
@@ -242,7 +238,7 @@ async fn watch(
             .iter()
             .flat_map(|(t, rows)| {
                 rows.iter()
-                    .filter(|r| !FINAL.contains(&r.invocation_status.as_str()))
+                    .filter(|r| !is_final(&r.invocation_status))
                     .map(move |r| {
                         format!("{} on {} ({})", t.name, r.instance_id, r.invocation_status)
                     })
@@ -257,7 +253,7 @@ async fn watch(
                 .iter()
                 .flat_map(|(t, rows)| {
                     rows.iter()
-                        .filter(|r| r.invocation_status != "Success")
+                        .filter(|r| r.invocation_status != TargetStatus::Success.api_name())
                         .map(move |r| {
                             format!("{} on {} ({})", t.name, r.instance_id, r.invocation_status)
                         })
@@ -319,7 +315,7 @@ fn report(docs: &[Latest<'_>], results: &[Vec<InvocationResult>], lines: usize) 
             }
             for r in rows {
                 let ran = !r.start_time.is_empty();
-                let exit = if ran && FINAL.contains(&r.invocation_status.as_str()) {
+                let exit = if ran && is_final(&r.invocation_status) {
                     r.exit_code.to_string()
                 } else {
                     "-".into()
@@ -392,8 +388,8 @@ fn json_report(
                         .map(|rows| {
                             rows.iter()
                                 .map(|r| {
-                                    let ran = !r.start_time.is_empty()
-                                        && FINAL.contains(&r.invocation_status.as_str());
+                                    let ran =
+                                        !r.start_time.is_empty() && is_final(&r.invocation_status);
                                     let out: Vec<&str> = r.output.lines().collect();
                                     let last: Vec<String> = out
                                         [out.len().saturating_sub(lines)..]

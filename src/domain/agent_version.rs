@@ -24,6 +24,12 @@ impl AgentVersion {
         }
     }
 
+    /// Running in a container (ContainerId / ContainerName) needs 2.2.3.344; containers are
+    /// supported on Linux only.
+    pub fn container_minimum() -> AgentVersion {
+        AgentVersion::new(&[2, 2, 3, 344])
+    }
+
     /// ModifyInvocationAttribute needs 2.2.3.541 (Linux) or 2.1.3.541 (Windows).
     pub fn modify_invocation_minimum(os: Os) -> AgentVersion {
         match os {

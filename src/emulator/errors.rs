@@ -1,6 +1,7 @@
 //! Every error code the emulator answers with, its HTTP status, in one place (moto's
 //! `exceptions.py`). Codes and statuses come from reference §3; where Alibaba's docs disagree
-//! (`~` in the reference) the choice is written next to the code.
+//! (`~` in the reference) the choice is written next to the code. The codes a client also
+//! reacts to are spelled once, in `domain::error_codes`, and taken from there.
 //!
 //! Decisions where the reference is ambiguous:
 //! - `SignatureDoesNotMatch`, `IncompleteSignature`, `InvalidVersion`, `InvalidSecurityToken.*`:
@@ -29,6 +30,8 @@
 //!   with DryRun flag set.".
 
 use std::fmt;
+
+use crate::domain::error_codes as codes;
 
 macro_rules! error_codes {
     ($( $(#[$doc:meta])* $variant:ident = ($status:expr, $code:expr); )*) => {
@@ -61,25 +64,25 @@ error_codes! {
     InvalidTimeStampExpired = (400, "InvalidTimeStamp.Expired");
     SignatureNonceUsed = (400, "SignatureNonceUsed");
     IncompleteSignature = (400, "IncompleteSignature");
-    SignatureDoesNotMatch = (400, "SignatureDoesNotMatch");
+    SignatureDoesNotMatch = (400, codes::SIGNATURE_DOES_NOT_MATCH);
     InvalidVersion = (400, "InvalidVersion");
     InvalidSecurityTokenMalformed = (400, "InvalidSecurityToken.Malformed");
     InvalidSecurityTokenMismatchWithAccessKey = (400, "InvalidSecurityToken.MismatchWithAccessKey");
-    ThrottlingUser = (400, "Throttling.User");
+    ThrottlingUser = (400, codes::THROTTLING_USER);
     InvalidAccessKeyIdNotFound = (404, "InvalidAccessKeyId.NotFound");
     InvalidActionNotFound = (404, "InvalidAction.NotFound");
-    InternalError = (500, "InternalError");
-    ServiceUnavailable = (503, "ServiceUnavailable");
+    InternalError = (500, codes::INTERNAL_ERROR);
+    ServiceUnavailable = (503, codes::SERVICE_UNAVAILABLE);
     DryRunOperation = (400, "DryRunOperation");
 
     // Operation errors (Cloud Assistant).
-    InvalidRegionIdNotFound = (404, "InvalidRegionId.NotFound");
+    InvalidRegionIdNotFound = (404, codes::INVALID_REGION_ID_NOT_FOUND);
     InvalidParameterWorkingDir = (400, "InvalidParameter.WorkingDir");
     CmdContentDecodeError = (400, "CmdContent.DecodeError");
     CmdParamEmptyKey = (400, "CmdParam.EmptyKey");
     CmdParamInvalidParamName = (400, "CmdParam.InvalidParamName");
     MissingParamInstanceId = (400, "MissingParam.InstanceId");
-    InvalidInstanceNotMatch = (400, "InvalidInstance.NotMatch");
+    InvalidInstanceNotMatch = (400, codes::INVALID_INSTANCE_NOT_MATCH);
     MissingParamFrequency = (400, "MissingParam.Frequency");
     InvalidParamFrequency = (400, "InvalidParam.Frequency");
     ParameterMissingValue = (400, "Parameter.MissingValue");
@@ -125,8 +128,8 @@ error_codes! {
     UsernameExceedLimit = (403, "Username.ExceedLimit");
     WindowsPasswordNameExceedLimit = (403, "WindowsPasswordName.ExceedLimit");
     WindowsPasswordNameMissed = (403, "WindowsPasswordName.Missed");
-    IdempotentParameterMismatch = (403, "IdempotentParameterMismatch");
-    IdempotentProcessing = (403, "IdempotentProcessing");
+    IdempotentParameterMismatch = (403, codes::IDEMPOTENT_PARAMETER_MISMATCH);
+    IdempotentProcessing = (403, codes::IDEMPOTENT_PROCESSING);
     InvalidNameLengthLimitExceeded = (403, "InvalidName.LengthLimitExceeded");
     InvalidDescriptionLengthLimitExceeded = (403, "InvalidDescription.LengthLimitExceeded");
     InvalidResourceIdNotSupported = (403, "InvalidResourceId.NotSupported");
@@ -139,10 +142,10 @@ error_codes! {
     InvalidCommandContentDecodeError = (400, "InvalidCommandContent.DecodeError");
     InvalidCmdTypeNotFound = (404, "InvalidCmdType.NotFound");
     InvalidCommandTypeNotFound = (404, "InvalidCommandType.NotFound");
-    InvalidCmdIdNotFound = (404, "InvalidCmdId.NotFound");
-    InvalidInstanceNotFound = (404, "InvalidInstance.NotFound");
-    InvalidInstanceIdNotFound = (404, "InvalidInstanceId.NotFound");
-    InvalidInvokeIdNotFound = (404, "InvalidInvokeId.NotFound");
+    InvalidCmdIdNotFound = (404, codes::INVALID_CMD_ID_NOT_FOUND);
+    InvalidInstanceNotFound = (404, codes::INVALID_INSTANCE_NOT_FOUND);
+    InvalidInstanceIdNotFound = (404, codes::INVALID_INSTANCE_ID_NOT_FOUND);
+    InvalidInvokeIdNotFound = (404, codes::INVALID_INVOKE_ID_NOT_FOUND);
     InvalidRepeatModeNotFound = (404, "InvalidRepeatMode.NotFound");
     InvalidTerminationModeNotFound = (404, "InvalidTerminationMode.NotFound");
     InvalidResourceGroupNotFound = (404, "InvalidResourceGroup.NotFound");

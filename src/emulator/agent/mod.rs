@@ -40,6 +40,8 @@ use self::prepare::prepare;
 use self::process::Cancel;
 use self::record::{instance_zone, record_end, recover, refresh_task};
 use self::sandbox::Mode;
+use crate::domain::error_codes::InstanceErrorCode;
+use crate::domain::status::TargetStatus;
 use crate::emulator::inventory::Instance;
 use crate::emulator::server::AppState;
 use crate::emulator::service::common::fmt_time;
@@ -255,7 +257,7 @@ fn tick(inner: &Arc<Inner>) -> rusqlite::Result<(Vec<LaunchItem>, Option<DateTim
     let mut store = inner.state.store.lock().unwrap_or_else(|e| e.into_inner());
     let tx = store.conn().transaction()?;
     let mut changed = false;
-    for r in runs::in_status(&tx, "Stopping")? {
+    for r in runs::in_status(&tx, TargetStatus::Stopping.api_name())? {
         let key = RunKey::of(&r);
         let sender = inner
             .running
@@ -272,10 +274,11 @@ fn tick(inner: &Arc<Inner>) -> rusqlite::Result<(Vec<LaunchItem>, Option<DateTim
                 if let Some(task) = tasks::get_any(&tx, &r.invoke_id)? {
                     let end = RunEnd {
                         status: if r.start_time.is_some() {
-                            "Terminated"
+                            TargetStatus::Terminated
                         } else {
-                            "Cancelled"
+                            TargetStatus::Cancelled
                         }
+                        .api_name()
                         .into(),
                         start_time: r.start_time.clone(),
                         stop_time: Some(now_s.clone()),
@@ -348,8 +351,8 @@ fn decide(
     let scheduled = r.trigger == "schedule";
     let Some(instance) = inner.instance(&r.instance_id) else {
         let end = outcome::not_started(
-            "Aborted",
-            "InstanceNotExists",
+            TargetStatus::Aborted,
+            Some(InstanceErrorCode::InstanceNotExists),
             "the specified instance does not exists",
             now,
         );
@@ -363,7 +366,7 @@ fn decide(
         {
             Some(next) => runs::defer(db, key, &fmt_time(next))?,
             None => {
-                let end = outcome::not_started("Cancelled", "", "", now);
+                let end = outcome::not_started(TargetStatus::Cancelled, None, "", now);
                 record_end(db, key, task, &zone, &end, now)?;
             }
         }
@@ -374,11 +377,14 @@ fn decide(
             return skip_fire(db);
         }
         if late > DELIVERY_TIMEOUT_SECS {
-            let (code, info) = if instances::current(db, &instance)?.status != "Running" {
-                ("InstanceNotRunning", "the instance is not running")
+            let (code, info) = if instances::current(db, &instance)?.status != instances::RUNNING {
+                (
+                    InstanceErrorCode::InstanceNotRunning,
+                    "the instance is not running",
+                )
             } else {
                 (
-                    "ClientNotRunning",
+                    InstanceErrorCode::ClientNotRunning,
                     "the aliyun service is not running on the instance",
                 )
             };
@@ -387,7 +393,7 @@ fn decide(
                 key,
                 task,
                 &zone,
-                &outcome::not_started("Aborted", code, info, now),
+                &outcome::not_started(TargetStatus::Aborted, Some(code), info, now),
                 now,
             )?;
             return Ok(true);

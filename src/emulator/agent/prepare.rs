@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use super::sandbox::{self, InstanceFs, Launch, Mode};
 use super::{Inner, outcome, script};
+use crate::domain::error_codes::InstanceErrorCode;
+use crate::domain::status::TargetStatus;
 use crate::emulator::inventory::Instance;
 use crate::emulator::store::invocations::InvocationRow;
 use crate::emulator::store::runs::{RunEnd, RunKey};
@@ -19,13 +21,13 @@ pub(super) async fn prepare(
     instance: &Instance,
 ) -> Result<std::process::Command, Box<RunEnd>> {
     let now = inner.state.clock.now();
-    let fail = move |status: &str, code: &str, info: String| {
-        Box::new(outcome::not_started(status, code, info, now))
+    let fail = move |status: TargetStatus, code: InstanceErrorCode, info: String| {
+        Box::new(outcome::not_started(status, Some(code), info, now))
     };
     if instance.os != crate::domain::command_type::Os::Linux {
         return Err(fail(
-            "Error",
-            "ExecutionException",
+            TargetStatus::Error,
+            InstanceErrorCode::ExecutionException,
             format!(
                 "the local emulator cannot run scripts on {} instances: it has no Windows runtime, so nothing was run",
                 instance.os_type
@@ -35,8 +37,8 @@ pub(super) async fn prepare(
     let mode = inner.config.mode.clone();
     if let Mode::Unavailable(why) = &mode {
         return Err(fail(
-            "Error",
-            "ExecutionException",
+            TargetStatus::Error,
+            InstanceErrorCode::ExecutionException,
             format!("the local emulator cannot run scripts here: {why}"),
         ));
     }
@@ -61,9 +63,9 @@ pub(super) async fn prepare(
     )
     .map_err(|e| {
         let status = if e.info.contains("Windows") {
-            "Error"
+            TargetStatus::Error
         } else {
-            "Invalid"
+            TargetStatus::Invalid
         };
         fail(status, e.code, e.info)
     })?;
@@ -84,8 +86,8 @@ pub(super) async fn prepare(
         if sandboxed {
             fs.ensure().map_err(|e| {
                 fail(
-                    "Error",
-                    "ExecutionException",
+                    TargetStatus::Error,
+                    InstanceErrorCode::ExecutionException,
                     format!("the instance's files could not be made: {e}"),
                 )
             })?;
@@ -97,8 +99,8 @@ pub(super) async fn prepare(
         };
         let Some((uid, gid, home)) = found else {
             return Err(fail(
-                "Invalid",
-                "AccountNotExists",
+                TargetStatus::Invalid,
+                InstanceErrorCode::AccountNotExists,
                 format!("{} (UserInvalid_{user})", outcome::ACCOUNT_NOT_EXISTS),
             ));
         };
@@ -116,8 +118,8 @@ pub(super) async fn prepare(
         };
         if !cwd_exists {
             return Err(fail(
-                "Invalid",
-                "DirectoryNotExists",
+                TargetStatus::Invalid,
+                InstanceErrorCode::DirectoryNotExists,
                 format!(
                     "{} (WorkingDirectoryNotExist: {cwd} does not exist)",
                     outcome::DIRECTORY_NOT_EXISTS
@@ -131,7 +133,7 @@ pub(super) async fn prepare(
         } else {
             let dir = fs.root.join("scripts");
             std::fs::create_dir_all(&dir).map_err(|e| {
-                fail("Error", "ExecutionException", format!("saving the script failed: {e}"))
+                fail(TargetStatus::Error, InstanceErrorCode::ExecutionException, format!("saving the script failed: {e}"))
             })?;
             let host = dir.join(&prepared.file_name);
             let shown = host.display().to_string();
@@ -139,8 +141,8 @@ pub(super) async fn prepare(
         };
         write_script(&host_file, &prepared.content).map_err(|e| {
             fail(
-                "Error",
-                "ExecutionException",
+                TargetStatus::Error,
+                InstanceErrorCode::ExecutionException,
                 format!("ScriptFileExisted or unwritable: saving the script to {inside_file} failed: {e}"),
             )
         })?;
@@ -167,8 +169,8 @@ pub(super) async fn prepare(
                 cmd.uid(uid).gid(gid);
             } else if me != uid {
                 return Err(fail(
-                    "Invalid",
-                    "AccountNotExists",
+                    TargetStatus::Invalid,
+                    InstanceErrorCode::AccountNotExists,
                     format!(
                         "the unsandboxed emulator runs as uid {me} and cannot run a script as {user}"
                     ),
@@ -180,8 +182,8 @@ pub(super) async fn prepare(
     .await
     .unwrap_or_else(|e| {
         Err(Box::new(outcome::not_started(
-            "Error",
-            "ExecutionException",
+            TargetStatus::Error,
+            Some(InstanceErrorCode::ExecutionException),
             format!("preparing the run failed: {e}"),
             now,
         )))

@@ -4,6 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use super::{Inner, parse_time, timer};
+use crate::domain::error_codes::InstanceErrorCode;
+use crate::domain::repeat::RepeatMode;
+use crate::domain::status::TargetStatus;
 use crate::emulator::inventory::Instance;
 use crate::emulator::service::common::fmt_time;
 use crate::emulator::service::status;
@@ -32,20 +35,25 @@ pub(super) fn record_end(
     end: &RunEnd,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
-    let stopped = matches!(end.status.as_str(), "Terminated" | "Cancelled");
-    let target_status = match task.repeat_mode.as_str() {
-        "Period" if !stopped => match parse_time(&task.creation_time)
+    let stopped = matches!(
+        TargetStatus::from_api(&end.status),
+        Some(TargetStatus::Terminated | TargetStatus::Cancelled)
+    );
+    let scheduled = TargetStatus::Scheduled.api_name();
+    let target_status = match RepeatMode::from_api(&task.repeat_mode) {
+        Some(RepeatMode::Period) if !stopped => match parse_time(&task.creation_time)
             .and_then(|created| timer::next_after(&task.frequency, created, now, instance_zone))
         {
             Some(next) => {
-                runs::schedule_next(db, key, "Scheduled", "schedule", Some(&fmt_time(next)))?;
-                "Scheduled".to_string()
+                runs::schedule_next(db, key, scheduled, "schedule", Some(&fmt_time(next)))?;
+                scheduled.to_string()
             }
             None => end.status.clone(),
         },
-        "EveryReboot" if !stopped => {
-            runs::schedule_next(db, key, "Pending", "boot", None)?;
-            "Scheduled".to_string()
+        Some(RepeatMode::EveryReboot) if !stopped => {
+            let pending = TargetStatus::Pending.api_name();
+            runs::schedule_next(db, key, pending, "boot", None)?;
+            scheduled.to_string()
         }
         _ => end.status.clone(),
     };
@@ -58,25 +66,27 @@ pub(super) fn recover(inner: &Inner) -> rusqlite::Result<()> {
     let now = inner.state.clock.now();
     let mut store = inner.state.store.lock().unwrap_or_else(|e| e.into_inner());
     let tx = store.conn().transaction()?;
-    for status in ["Running", "Stopping"] {
-        for r in runs::in_status(&tx, status)? {
+    for status in [TargetStatus::Running, TargetStatus::Stopping] {
+        let stopping = status == TargetStatus::Stopping;
+        for r in runs::in_status(&tx, status.api_name())? {
             let Some(task) = tasks::get_any(&tx, &r.invoke_id)? else {
                 continue;
             };
             let end = RunEnd {
-                status: if status == "Stopping" {
-                    "Terminated"
+                status: if stopping {
+                    TargetStatus::Terminated
                 } else {
-                    "Error"
+                    TargetStatus::Error
                 }
+                .api_name()
                 .into(),
-                error_code: if status == "Stopping" {
+                error_code: if stopping {
                     ""
                 } else {
-                    "ExecutionInterrupted"
+                    InstanceErrorCode::ExecutionInterrupted.api_name()
                 }
                 .into(),
-                error_info: if status == "Stopping" {
+                error_info: if stopping {
                     String::new()
                 } else {
                     "the command execution has been interrupted (the local emulator stopped while it ran)".into()

@@ -23,6 +23,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use crate::domain::command_type::CommandType;
+use crate::domain::error_codes::InstanceErrorCode;
 use crate::domain::params::{Builtin, PlaceholderKind, substitute};
 
 /// What the built-ins resolve to for one run.
@@ -74,7 +75,7 @@ pub struct Prepared {
 /// Why a run cannot start: (ErrorCode, ErrorInfo) as the API reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
-    pub code: &'static str,
+    pub code: InstanceErrorCode,
     pub info: String,
 }
 
@@ -89,18 +90,18 @@ static SCRIPT_FILE: LazyLock<Regex> = LazyLock::new(|| {
 
 pub fn prepare(task: &TaskScript<'_>, builtins: &Builtins) -> Result<Prepared, Invalid> {
     let command_type = CommandType::from_api_name(task.command_type).ok_or_else(|| Invalid {
-        code: "ExecutionException",
+        code: InstanceErrorCode::ExecutionException,
         info: format!("the command type {} is not supported", task.command_type),
     })?;
     let raw = base64::engine::general_purpose::STANDARD
         .decode(task.content_base64.trim())
         .map_err(|e| Invalid {
-            code: "ExecutionException",
+            code: InstanceErrorCode::ExecutionException,
             info: format!("the command content is not Base64: {e}"),
         })?;
     let content = if task.enable_parameter {
         let text = String::from_utf8(raw).map_err(|_| Invalid {
-            code: "ExecutionException",
+            code: InstanceErrorCode::ExecutionException,
             info: "the command content is not UTF-8 text, so its parameters cannot be filled in"
                 .into(),
         })?;
@@ -120,7 +121,7 @@ pub fn prepare(task: &TaskScript<'_>, builtins: &Builtins) -> Result<Prepared, I
             _ => None,
         })
         .map_err(|raw| Invalid {
-            code: "ExecutionException",
+            code: InstanceErrorCode::ExecutionException,
             info: format!("The environment parameter {raw} is invalid"),
         })?
         .into_bytes()
@@ -135,7 +136,7 @@ pub fn prepare(task: &TaskScript<'_>, builtins: &Builtins) -> Result<Prepared, I
             CommandType::Perl => vec!["perl".into(), FILE.into()],
             CommandType::Bat | CommandType::PowerShell => {
                 return Err(Invalid {
-                    code: "ExecutionException",
+                    code: InstanceErrorCode::ExecutionException,
                     info: format!(
                         "the local emulator cannot run Windows scripts ({}): it has no Windows runtime, so nothing was run",
                         task.command_type
@@ -154,7 +155,7 @@ pub fn prepare(task: &TaskScript<'_>, builtins: &Builtins) -> Result<Prepared, I
         });
         if found > 1 || replaced.contains("{{") {
             return Err(Invalid {
-                code: "ExecutionException",
+                code: InstanceErrorCode::ExecutionException,
                 info: format!(
                     "Invalid match when resolving environment parameter in launcher {}",
                     task.launcher

@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use crate::domain::status::{InvocationStatus, TargetStatus};
+
 /// Escapes text for HTML element content and double- or single-quoted attribute values.
 /// Every value read from the store or the inventory goes through here: names, scripts,
 /// outputs and tags are user-controlled and may hold markup.
@@ -34,11 +36,10 @@ const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// Statuses after which a run can still change; a page showing one reloads itself.
-pub const ACTIVE_STATUSES: [&str; 4] = ["Pending", "Running", "Scheduled", "Stopping"];
-
+/// A status (of a task or of a target) after which a run can still change: a page showing
+/// one reloads itself. Both levels name their non-final statuses alike.
 pub fn is_active(status: &str) -> bool {
-    ACTIVE_STATUSES.contains(&status)
+    TargetStatus::from_api(status).is_some_and(|s| !s.is_final())
 }
 
 /// Seconds between reloads of a page that shows an active run.
@@ -183,7 +184,11 @@ pub fn page(frame: &Frame<'_>, body: &str) -> String {
 pub fn status(s: &str) -> String {
     let class = match s {
         "Success" | "Finished" => "st ok",
-        "Failed" | "PartialFailed" | "Invalid" | "Aborted" | "Timeout" | "Error" => "st bad",
+        s if TargetStatus::from_api(s).is_some_and(TargetStatus::is_failure)
+            || InvocationStatus::from_api(s) == Some(InvocationStatus::PartialFailed) =>
+        {
+            "st bad"
+        }
         s if is_active(s) => "st run",
         _ => "st",
     };

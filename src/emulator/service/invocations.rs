@@ -6,18 +6,18 @@ use super::common::{self, Content, PAGING_50};
 use super::invoke::{self, check_parameter_map};
 use super::status;
 use super::{Ctx, Fields};
-use crate::domain::agent_version::AgentVersion;
 use crate::domain::command_type::CommandType;
+use crate::domain::eligibility::{self, Needs};
 use crate::domain::limits;
 use crate::domain::params::custom_parameter_names;
+use crate::domain::repeat::RepeatMode;
+use crate::domain::status::{InvocationStatus, TargetStatus};
 use crate::emulator::errors::{ApiError, Code};
 use crate::emulator::store::invocations::{
     self as store, InstanceResultRow, InvocationFilter, InvocationRow, ResultFilter, RunRow,
 };
 use crate::emulator::store::{Page, tags};
 use crate::emulator::wire::Params;
-
-const ACTIVE: [&str; 4] = ["Pending", "Scheduled", "Running", "Stopping"];
 
 pub fn describe(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiError> {
     let instance_id = p.get("InstanceId").map(String::from);
@@ -37,7 +37,9 @@ pub fn describe(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiEr
     let timed = p.bool("Timed")?;
     if timed == Some(true) {
         // Timed=true selects unfinished repeating tasks.
-        let active: Vec<String> = ACTIVE.iter().map(|s| s.to_string()).collect();
+        let active: Vec<String> = InvocationStatus::active()
+            .map(|s| s.api_name().to_string())
+            .collect();
         statuses = Some(match statuses {
             None => active,
             Some(list) => list.into_iter().filter(|s| active.contains(s)).collect(),
@@ -234,7 +236,7 @@ fn history(
         )
     })?;
     let inv = existing(ctx, region, invoke_id, Code::InvalidInvokeIdNotFound)?;
-    if inv.repeat_mode != "Period" && inv.repeat_mode != "EveryReboot" {
+    if !RepeatMode::from_api(&inv.repeat_mode).is_some_and(RepeatMode::keeps_history) {
         return Err(ApiError::invalid(
             "IncludeHistory",
             format!(
@@ -347,14 +349,22 @@ pub fn stop(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiError>
         // is killed, as the agent kills it (`Task.Cancel`: SIGKILL, then Terminated); the
         // API reference's "runs already started are not interrupted" is not what the agent
         // does. The target shows Stopping until the agent has killed it.
-        match t.status.as_str() {
-            "Pending" => {
-                store::stop_instance(ctx.db, invoke_id, &t.instance_id, "Cancelled", &now)?
-            }
-            "Scheduled" => {
-                store::stop_instance(ctx.db, invoke_id, &t.instance_id, "Stopped", &now)?
-            }
-            "Running" => {
+        match TargetStatus::from_api(&t.status) {
+            Some(TargetStatus::Pending) => store::stop_instance(
+                ctx.db,
+                invoke_id,
+                &t.instance_id,
+                TargetStatus::Cancelled.api_name(),
+                &now,
+            )?,
+            Some(TargetStatus::Scheduled) => store::stop_instance(
+                ctx.db,
+                invoke_id,
+                &t.instance_id,
+                TargetStatus::Stopped.api_name(),
+                &now,
+            )?,
+            Some(TargetStatus::Running) => {
                 store::cancel_pending_runs(ctx.db, invoke_id, &t.instance_id, &now)?;
                 store::stopping(ctx.db, invoke_id, &t.instance_id, &now)?;
             }
@@ -378,7 +388,7 @@ pub fn refresh_status(ctx: &Ctx<'_>, invoke_id: &str) -> Result<(), ApiError> {
 pub fn modify(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiError> {
     let invoke_id = p.required("InvokeId")?;
     let mut inv = existing(ctx, region, invoke_id, Code::InvalidInvokeIdNotFound)?;
-    if !["Period", "NextRebootOnly", "EveryReboot"].contains(&inv.repeat_mode.as_str()) {
+    let Some(repeat_mode) = RepeatMode::from_api(&inv.repeat_mode).filter(|m| m.is_timed()) else {
         return Err(ApiError::new(
             Code::InvalidOperationRepeatModeUnsupported,
             format!(
@@ -386,8 +396,8 @@ pub fn modify(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiErro
                 inv.repeat_mode
             ),
         ));
-    }
-    if !ACTIVE.contains(&inv.status.as_str()) {
+    };
+    if InvocationStatus::from_api(&inv.status).is_none_or(InvocationStatus::is_final) {
         return Err(ApiError::new(
             Code::InvalidOperationInvokeAlreadyFinished,
             format!(
@@ -407,17 +417,16 @@ pub fn modify(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiErro
         .map(|t| t.instance_id.as_str())
         .chain(added.iter().map(|i| i.id.as_str()))
     {
-        if let Some(i) = ctx.inventory.get(region, id) {
-            let min = AgentVersion::modify_invocation_minimum(i.os);
-            if i.agent_version < min {
-                return Err(ApiError::new(
-                    Code::InvalidOperationCloudAssistantVersionUnsupported,
-                    format!(
-                        "Modifying a task needs Cloud Assistant agent {min} or later; {id} has {}.",
-                        i.agent_version
-                    ),
-                ));
-            }
+        if let Some(i) = ctx.inventory.get(region, id)
+            && let Err(e) = eligibility::check_modify(&invoke::targets::facts(ctx, i)?)
+        {
+            return Err(ApiError::new(
+                Code::InvalidOperationCloudAssistantVersionUnsupported,
+                format!(
+                    "Modifying a task needs Cloud Assistant agent {} or later; {id} has {}.",
+                    e.min, e.have
+                ),
+            ));
         }
     }
 
@@ -472,7 +481,7 @@ pub fn modify(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiErro
     }
     let mut new_due = None;
     if let Some(raw) = p.get("Frequency") {
-        if inv.repeat_mode != "Period" {
+        if repeat_mode != RepeatMode::Period {
             return Err(ApiError::new(
                 Code::InvalidParameterFrequency,
                 format!(
@@ -497,7 +506,7 @@ pub fn modify(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiErro
     }
     let due = match new_due {
         Some(d) => Some(d),
-        None if inv.repeat_mode == "Period" => invoke::parse_frequency(
+        None if repeat_mode == RepeatMode::Period => invoke::parse_frequency(
             &inv.frequency,
             inv.timeout,
             ctx,
@@ -513,7 +522,7 @@ pub fn modify(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiErro
             invoke_id,
             &i.id,
             (targets.len() + k) as i64,
-            &inv.repeat_mode,
+            repeat_mode,
             due.clone(),
         )?;
     }
@@ -546,7 +555,13 @@ fn added_targets<'a>(
                 format!("The specified instance {id:?} does not exist in {region}."),
             )
         })?;
-        if i.os != ty.os() || !crate::emulator::store::instances::reachable(ctx.db, i)? {
+        // Only the OS, Running and the agent online: content, schedule and containers
+        // are the task's, already accepted for its first targets.
+        let needs = Needs {
+            os: ty.os().as_str().to_string(),
+            ..Needs::default()
+        };
+        if eligibility::check(&invoke::targets::facts(ctx, i)?, &needs).is_err() {
             return Err(ApiError::new(
                 Code::InvalidInstanceNotMatch,
                 format!(

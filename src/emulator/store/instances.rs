@@ -15,8 +15,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::invocations;
 use crate::emulator::inventory::Instance;
 
-/// `Status` of a running instance, as DescribeInstances spells it.
-pub const RUNNING: &str = "Running";
+/// `Status` of a running instance, as DescribeInstances spells it: the one status in which an
+/// instance can run commands.
+pub const RUNNING: &str = crate::domain::eligibility::RUNNING;
 /// `Status` of a stopped instance.
 pub const STOPPED: &str = "Stopped";
 

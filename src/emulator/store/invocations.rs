@@ -1,11 +1,13 @@
 //! Queries on invocations (tasks), their per-instance results and their runs.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Page, PageRequest, Where, page};
+use crate::domain::status::TargetStatus;
 
 /// A task, with a copy of the command it ran.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -498,18 +500,24 @@ pub struct InstanceActivity {
     pub last_invoked_time: Option<String>,
 }
 
-pub fn activity(conn: &Connection, instance_id: &str) -> rusqlite::Result<InstanceActivity> {
-    conn.prepare_cached(
+/// Targets whose status is not final count as active tasks.
+static ACTIVITY: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "SELECT COUNT(*),
-                COALESCE(SUM(CASE WHEN status IN ('Pending', 'Running', 'Scheduled', 'Stopping') THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN status IN ({}) THEN 1 ELSE 0 END), 0),
                 MAX(creation_time)
          FROM invocation_instances WHERE instance_id = ?1",
-    )?
-    .query_row(params![instance_id], |r| {
-        Ok(InstanceActivity {
-            invocation_count: r.get(0)?,
-            active_task_count: r.get(1)?,
-            last_invoked_time: r.get(2)?,
+        super::sql_names(TargetStatus::active(), TargetStatus::api_name)
+    )
+});
+
+pub fn activity(conn: &Connection, instance_id: &str) -> rusqlite::Result<InstanceActivity> {
+    conn.prepare_cached(&ACTIVITY)?
+        .query_row(params![instance_id], |r| {
+            Ok(InstanceActivity {
+                invocation_count: r.get(0)?,
+                active_task_count: r.get(1)?,
+                last_invoked_time: r.get(2)?,
+            })
         })
-    })
 }

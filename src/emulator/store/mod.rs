@@ -329,6 +329,20 @@ impl Where {
     }
 }
 
+/// `'A', 'B'` for an SQL `IN (...)` list of status names, so such lists are generated from
+/// `domain::status` rather than written out. The names are API names: letters only, nothing
+/// to escape.
+pub fn sql_names<T: Copy>(
+    items: impl IntoIterator<Item = T>,
+    name: fn(T) -> &'static str,
+) -> String {
+    items
+        .into_iter()
+        .map(|i| format!("'{}'", name(i)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `*` stays a wildcard; GLOB's other specials are made literal.
 pub fn glob_pattern(user: &str) -> String {
     let mut out = String::with_capacity(user.len());

@@ -1,28 +1,38 @@
 //! Read-only totals for the console's overview: how many tasks a region holds and how many of
 //! them are still active.
 
+use std::sync::LazyLock;
+
 use rusqlite::{Connection, params};
+
+use crate::domain::status::InvocationStatus;
 
 /// Tasks of a region.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TaskCounts {
     pub total: i64,
-    /// Overall status Pending, Running, Scheduled or Stopping: runs that may still change.
+    /// Overall status not final (Pending, Scheduled, Running or Stopping): runs that may
+    /// still change.
     pub active: i64,
 }
 
-pub fn task_counts(conn: &Connection, region: &str) -> rusqlite::Result<TaskCounts> {
-    conn.prepare_cached(
+static TASK_COUNTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "SELECT COUNT(*),
-                COALESCE(SUM(CASE WHEN status IN ('Pending', 'Running', 'Scheduled', 'Stopping') THEN 1 ELSE 0 END), 0)
+                COALESCE(SUM(CASE WHEN status IN ({}) THEN 1 ELSE 0 END), 0)
          FROM invocations WHERE region_id = ?1",
-    )?
-    .query_row(params![region], |r| {
-        Ok(TaskCounts {
-            total: r.get(0)?,
-            active: r.get(1)?,
+        super::sql_names(InvocationStatus::active(), InvocationStatus::api_name)
+    )
+});
+
+pub fn task_counts(conn: &Connection, region: &str) -> rusqlite::Result<TaskCounts> {
+    conn.prepare_cached(&TASK_COUNTS)?
+        .query_row(params![region], |r| {
+            Ok(TaskCounts {
+                total: r.get(0)?,
+                active: r.get(1)?,
+            })
         })
-    })
 }
 
 #[cfg(test)]

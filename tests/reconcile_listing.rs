@@ -7,8 +7,8 @@ mod cloud_common;
 
 use assistctl::cloud::Error;
 use assistctl::cloud::ops::invocations::DescribeInvocationsRequest;
-use assistctl::reconcile::invocation::live as invocation_live;
 use assistctl::cloud::pagination::{self, Reads};
+use assistctl::reconcile::invocation::live as invocation_live;
 use cloud_common::*;
 use serde_json::{Value, json};
 

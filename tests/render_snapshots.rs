@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use assistctl::reconcile::RepeatMode;
 use assistctl::reconcile::planned_schedule as planned;
 use assistctl::reconcile::{
     Action, ApiCalls, Change, CommandField, CommandState, Conflict, FieldDiff, FieldValue,
@@ -270,7 +271,7 @@ fn invocation(name: &str, command: &str, schedule: PlannedSchedule) -> Invocatio
 fn invocations() -> Vec<InvocationPlan> {
     // The example's cron, planned a week before Berlin's change to summer time.
     let berlin = planned(
-        "Period",
+        RepeatMode::Period,
         Some("0 15 4 ? * SUN Europe/Berlin"),
         chrono::DateTime::parse_from_rfc3339("2026-03-20T12:00:00Z")
             .unwrap()
@@ -313,7 +314,7 @@ fn invocations() -> Vec<InvocationPlan> {
         "disk-usage-web",
         "disk-usage-check",
         PlannedSchedule {
-            repeat_mode: "Period".into(),
+            repeat_mode: RepeatMode::Period,
             frequency: Some("rate(15m)".into()),
             description: "every 15 minutes".into(),
             time_zone: Some("UTC".into()),
@@ -353,7 +354,7 @@ fn invocations() -> Vec<InvocationPlan> {
         "tune-kernel-staging",
         "tune-kernel",
         PlannedSchedule {
-            repeat_mode: "EveryReboot".into(),
+            repeat_mode: RepeatMode::EveryReboot,
             frequency: None,
             description: "at every boot of each instance".into(),
             time_zone: None,
@@ -372,7 +373,7 @@ fn invocations() -> Vec<InvocationPlan> {
         "old-cleanup",
         "cleanup",
         PlannedSchedule {
-            repeat_mode: "Period".into(),
+            repeat_mode: RepeatMode::Period,
             frequency: Some("rate(1h)".into()),
             description: "every hour".into(),
             time_zone: Some("UTC".into()),
@@ -391,7 +392,7 @@ fn invocations() -> Vec<InvocationPlan> {
         "diagnose-win-1",
         "collect-windows-diagnostics",
         PlannedSchedule {
-            repeat_mode: "Once".into(),
+            repeat_mode: RepeatMode::Once,
             frequency: None,
             description: "once, when apply invokes it".into(),
             time_zone: None,
@@ -407,7 +408,7 @@ fn invocations() -> Vec<InvocationPlan> {
     let mut idle = invocation(
         "grow-root-after-resize",
         "grow-root-filesystem",
-        planned("NextRebootOnly", None, chrono::Utc::now()),
+        planned(RepeatMode::NextRebootOnly, None, chrono::Utc::now()),
     );
     idle.targets.instance_ids = vec!["i-bp1gone01".into()];
     idle.ineligible = vec![IneligibleInstance {

@@ -11,12 +11,12 @@ use anyhow::{Context, bail};
 use super::connect::{self, ConnectArgs};
 use super::output::OK;
 use crate::cloud::ops::commands::{Command, DescribeCommandsRequest};
+use crate::cloud::pagination::{self, Reads};
 use crate::domain::command_type::CommandType;
 use crate::domain::tags::{TagRuleError, validate_tag};
 use crate::manifest::types::{
     ApiVersion, CommandDocument, CommandKind, CommandSpec, Metadata, ParameterSpec, TypeName,
 };
-use crate::cloud::pagination::{self, Reads};
 use crate::reconcile::ownership::TAG_STACK;
 
 #[derive(Debug, clap::Args)]

@@ -12,13 +12,13 @@ use anyhow::bail;
 use super::connect::{self, ConnectArgs};
 use super::output::{BOLD, ERROR, OK};
 use crate::cloud::Client;
+use crate::cloud::Reads;
 use crate::cloud::ops::invocations::InvocationResult;
 use crate::domain::repeat::RepeatMode;
 use crate::domain::status::TargetStatus;
 use crate::reconcile::desired::Desired;
 use crate::reconcile::invocation::live as invocation_live;
 use crate::reconcile::invocation::model::LiveInvocation;
-use crate::cloud::Reads;
 use crate::redact::{Secrets, redact};
 
 #[derive(Debug, clap::Args)]
@@ -228,7 +228,7 @@ async fn watch(
             .iter()
             .flat_map(|d| d.tasks.iter().copied())
             .zip(&results)
-            .filter(|(t, _)| t.repeat_mode == RepeatMode::Once.api_name())
+            .filter(|(t, _)| t.repeat_mode == Some(RepeatMode::Once))
             .collect();
         if once.is_empty() {
             show();
@@ -301,12 +301,17 @@ fn report(docs: &[Latest<'_>], results: &[Vec<InvocationResult>], lines: usize) 
         ));
         for t in &d.tasks {
             let schedule = match t.frequency.as_str() {
-                "" => t.repeat_mode.clone(),
-                f => format!("{} {f}", t.repeat_mode),
+                "" => t.repeat_name().to_string(),
+                f => format!("{} {f}", t.repeat_name()),
             };
             out.push_str(&format!(
                 "  task {} (batch {}): {}, command {} ({}), created {}\n",
-                t.id, t.batch, t.status, t.command_name, t.command_id, t.creation_time
+                t.id,
+                t.batch,
+                t.status_name(),
+                t.command_name,
+                t.command_id,
+                t.creation_time
             ));
             out.push_str(&format!("    schedule: {schedule}\n"));
             let Some(rows) = rows.next() else { continue };

@@ -5,6 +5,7 @@
 //! SDKs' rules: throttling, `ServiceUnavailable`, `InternalError*`, any 5xx, connection resets
 //! and timeouts are transient; every other 4xx is the caller's to fix.
 
+use crate::domain::error_codes as codes;
 use std::fmt;
 use std::time::Duration;
 
@@ -69,16 +70,18 @@ impl ApiError {
     }
 
     pub fn is_throttling(&self) -> bool {
-        self.code.starts_with("Throttling") || self.http_status == 429 || self.retry_after.is_some()
+        self.code.starts_with(codes::THROTTLING)
+            || self.http_status == 429
+            || self.retry_after.is_some()
     }
 
     pub fn is_retryable(&self) -> bool {
         self.is_throttling()
-            || self.code == "ServiceUnavailable"
-            || self.code.starts_with("InternalError")
+            || self.code == codes::SERVICE_UNAVAILABLE
+            || self.code.starts_with(codes::INTERNAL_ERROR)
             // The first request with this ClientToken is still running: asking again with the
             // same token returns its result once it is done (reference §0, Idempotency).
-            || self.code == "IdempotentProcessing"
+            || self.code == codes::IDEMPOTENT_PROCESSING
             || self.http_status >= 500
     }
 }

@@ -22,11 +22,9 @@ pub const INVALID_REGION_ID_NOT_FOUND: &str = "InvalidRegionId.NotFound";
 /// Flow control; every code starting with `Throttling` is one.
 pub const THROTTLING: &str = "Throttling";
 pub const THROTTLING_USER: &str = "Throttling.User";
-pub const THROTTLING_API: &str = "Throttling.Api";
 pub const SERVICE_UNAVAILABLE: &str = "ServiceUnavailable";
 /// Every code starting with `InternalError` is a server fault.
 pub const INTERNAL_ERROR: &str = "InternalError";
-pub const INTERNAL_ERROR_DISPATCH: &str = "InternalError.Dispatch";
 /// The same ClientToken came with other parameters.
 pub const IDEMPOTENT_PARAMETER_MISMATCH: &str = "IdempotentParameterMismatch";
 /// The first request with this ClientToken is still being processed.

@@ -75,3 +75,9 @@ mod tests {
         assert_eq!(m, RepeatMode::EveryReboot);
     }
 }
+
+impl std::fmt::Display for RepeatMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.api_name())
+    }
+}

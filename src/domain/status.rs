@@ -16,7 +16,7 @@ use std::fmt;
 /// `PartialFailed` when its runs finished first. Anything waiting for a task to end must wait
 /// through `Stopping`, and anything counting active tasks must count it. `Scheduled` (a
 /// repeating task between runs) is not final either: only a stop ends a repeating task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum InvocationStatus {
     Pending,
     Scheduled,
@@ -134,7 +134,7 @@ impl fmt::Display for InvocationStatus {
 /// before the stop reached it. `Stopped` is a repeating task's target between runs when the
 /// task was stopped; the docs list it only through the overall rules ("all targets Stopped or
 /// Success").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TargetStatus {
     /// Being checked or delivered.
     Pending,

@@ -5,6 +5,7 @@ use sha2::{Digest, Sha256};
 
 use super::desired::Desired;
 use super::invocation::diff::Target;
+use super::invocation::model::RepeatMode;
 use super::observe::LiveState;
 
 /// Digest of the desired state: every command's spec and every invocation's spec hash
@@ -55,10 +56,10 @@ pub fn live_digest(state: &LiveState, resolved: &[Target]) -> String {
         .map(|l| format!("{}\0{}\0{}", l.region, l.id, l.state.digest()))
         .collect();
     for t in &state.invocations {
-        let active = t.repeat_mode != "Once" && t.is_active();
+        let active = t.repeat_mode != Some(RepeatMode::Once) && t.is_active();
         let mut shape = t.clone();
-        shape.status = String::new();
-        shape.instances.iter_mut().for_each(|(_, s)| s.clear());
+        shape.status = None;
+        shape.instances.iter_mut().for_each(|(_, s)| *s = None);
         let json = serde_json::to_string(&shape).unwrap_or_default();
         items.push(format!(
             "task\0{}\0{}\0{active}\0{}",

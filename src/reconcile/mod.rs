@@ -33,7 +33,9 @@ pub use invocation::change::{
     IneligibleInstance, InvocationPlan, PlannedSchedule, TaskAction, TaskChange,
 };
 pub use invocation::fields::TaskField;
-pub use invocation::model::{ParameterSource, PlannedParameter, RunOptions, TargetSelector};
+pub use invocation::model::{
+    ParameterSource, PlannedParameter, RepeatMode, RunOptions, TargetSelector,
+};
 pub use invocation::schedule::planned as planned_schedule;
 pub use observe::{LiveState, observe};
 pub use options::PlanOptions;

@@ -16,10 +16,10 @@ use super::desired::Desired;
 use super::invocation::live as invocation_live;
 use super::invocation::model::LiveInvocation;
 use super::invocation::targets::{self, Inventory};
-use crate::cloud::Reads;
 use super::options::PlanOptions;
 use super::plan::OwnershipMove;
 use super::stacks;
+use crate::cloud::Reads;
 
 /// Everything a plan reads from the cloud.
 #[derive(Debug, Clone, Default)]

@@ -25,10 +25,10 @@ use super::command::live::Live;
 use super::command::model::LiveCommand;
 use super::desired::Desired;
 use super::invocation::model::LiveInvocation;
-use crate::cloud::Reads;
 use super::options::PlanOptions;
 use super::ownership::TAG_STACK;
 use super::plan::{MovedKind, OwnershipMove};
+use crate::cloud::Reads;
 
 /// The form two stack names share when a person would take them for the same stack.
 fn normalized(name: &str) -> String {

@@ -10,6 +10,7 @@ use crate::cloud::ops::commands::{
 };
 use crate::cloud::ops::tags::{TagResourcesRequest, UntagResourcesRequest};
 use crate::cloud::{Client, Error};
+use crate::domain::error_codes::INVALID_CMD_ID_NOT_FOUND;
 use crate::reconcile::ownership::not_owned;
 
 use super::change::{Action, Change};
@@ -249,7 +250,7 @@ pub async fn delete(client: &Client, stack: &str, id: &str) -> Result<(), StepEr
         })
         .await
     {
-        Err(e) if e.code() == Some("InvalidCmdId.NotFound") => Ok(()),
+        Err(e) if e.code() == Some(INVALID_CMD_ID_NOT_FOUND) => Ok(()),
         r => r.map(|_| ()).map_err(StepError::Api),
     }
 }

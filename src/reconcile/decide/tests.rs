@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
+use crate::domain::status::{InvocationStatus, TargetStatus};
 use crate::reconcile::command::model::LiveCommand;
 use crate::reconcile::invocation::change::{TaskAction, TaskChange};
-use crate::reconcile::invocation::model::LiveInvocation;
+use crate::reconcile::invocation::model::{LiveInvocation, RepeatMode};
 use crate::reconcile::invocation::targets::InventoryInstance;
 use crate::reconcile::observe::Quota;
 use crate::reconcile::ownership::{TAG_BATCH, TAG_HASH, TAG_INPUTS};
@@ -124,7 +125,7 @@ fn applied(mut live: LiveState, plan: &Plan) -> LiveState {
                     .iter_mut()
                     .find(|l| Some(&l.id) == t.id.as_ref())
                     .unwrap();
-                old.status = "Stopped".into();
+                old.status = Some(InvocationStatus::Stopped);
             }
             if matches!(t.action, TaskAction::Invoke | TaskAction::Reinvoke) {
                 let command_id = i
@@ -140,12 +141,16 @@ fn applied(mut live: LiveState, plan: &Plan) -> LiveState {
 }
 
 fn task(i: &InvocationPlan, t: &TaskChange, id: String, command_id: String) -> LiveInvocation {
-    let once = i.schedule.repeat_mode == "Once";
+    let once = i.schedule.repeat_mode == RepeatMode::Once;
     let mut tags = i.tags.clone();
     tags.insert(TAG_HASH.into(), i.hash.clone());
     tags.insert(TAG_INPUTS.into(), i.inputs_hash.clone());
     tags.insert(TAG_BATCH.into(), t.batch.to_string());
-    let status = if once { "Success" } else { "Running" };
+    let (status, target) = if once {
+        (InvocationStatus::Success, TargetStatus::Success)
+    } else {
+        (InvocationStatus::Running, TargetStatus::Running)
+    };
     LiveInvocation {
         id,
         region: i.region.clone(),
@@ -156,7 +161,7 @@ fn task(i: &InvocationPlan, t: &TaskChange, id: String, command_id: String) -> L
         batch: t.batch,
         command_id,
         command_name: i.command.clone(),
-        repeat_mode: i.schedule.repeat_mode.clone(),
+        repeat_mode: Some(i.schedule.repeat_mode),
         frequency: i.schedule.frequency.clone().unwrap_or_default(),
         parameters: i
             .parameters
@@ -169,11 +174,11 @@ fn task(i: &InvocationPlan, t: &TaskChange, id: String, command_id: String) -> L
         container_id: String::new(),
         container_name: String::new(),
         termination_mode: String::new(),
-        status: status.into(),
+        status: Some(status),
         instances: t
             .instances
             .iter()
-            .map(|x| (x.clone(), status.to_string()))
+            .map(|x| (x.clone(), Some(target)))
             .collect(),
         tags,
     }

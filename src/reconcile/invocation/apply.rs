@@ -13,19 +13,20 @@ use crate::cloud::ops::invocations::{
 };
 use crate::cloud::ops::tags::{TagResourcesRequest, UntagResourcesRequest};
 use crate::cloud::{Client, Error};
+use crate::domain::error_codes::INVALID_INVOKE_ID_NOT_FOUND;
 use crate::domain::limits::MAX_TAGS;
 use crate::redact::{Secrets, redact};
 
 use chrono::{DateTime, Utc};
 
-use crate::reconcile::execution::{Progress, Settings};
 use crate::cloud::Reads;
+use crate::reconcile::execution::{Progress, Settings};
 use crate::reconcile::ownership::{TAG_BATCH, TAG_HASH, TAG_INPUTS, not_owned, user_tag_delta};
 
 use super::change::{InvocationPlan, TaskAction, TaskChange};
 use super::fields::TaskField;
 use super::live;
-use super::model::ParameterSource;
+use super::model::{ParameterSource, RepeatMode};
 
 /// One task of the plan that apply acted on.
 #[derive(Debug, Clone)]
@@ -234,7 +235,7 @@ pub async fn races(
             .filter(|l| l.region == i.region && l.name == i.name)
             .filter(|l| !ours.contains(&l.id.as_str()) && l.hash != i.hash)
             .filter(|l| {
-                if i.schedule.repeat_mode != "Once" {
+                if i.schedule.repeat_mode != RepeatMode::Once {
                     return l.is_active();
                 }
                 // The service's times have whole seconds: only a later second is surely later.
@@ -292,7 +293,7 @@ fn failure(i: &InvocationPlan, t: &TaskChange, e: &RunError, env: &Secrets) -> T
         ),
         RunError::Command(m) => ("CommandMissing".into(), String::new(), m.clone()),
         RunError::NotOwned(m) => ("NotOwnedByStack".into(), String::new(), m.clone()),
-        RunError::Gone(m) => ("InvalidInvokeId.NotFound".into(), String::new(), m.clone()),
+        RunError::Gone(m) => (INVALID_INVOKE_ID_NOT_FOUND.into(), String::new(), m.clone()),
     };
     TaskFailure {
         region: i.region.clone(),
@@ -328,7 +329,7 @@ async fn stop(
         .await
     {
         // Gone already (records expire after about two weeks): nothing left to stop.
-        Err(e) if e.code() == Some("InvalidInvokeId.NotFound") => Ok(()),
+        Err(e) if e.code() == Some(INVALID_INVOKE_ID_NOT_FOUND) => Ok(()),
         r => r.map(|_| ()).map_err(RunError::Api),
     }
 }
@@ -437,7 +438,7 @@ async fn run(
     let req = InvokeCommandRequest {
         command_id,
         instance_ids: t.instances.clone(),
-        repeat_mode: Some(i.schedule.repeat_mode.clone()),
+        repeat_mode: Some(i.schedule.repeat_mode.api_name().to_string()),
         frequency: i.schedule.frequency.clone(),
         parameters: (!params.is_empty()).then_some(params),
         timeout: Some(i.run.timeout as i64),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::fields::TaskFieldDiff;
-use super::model::{PlannedParameter, RunOptions, TargetSelector};
+use super::model::{PlannedParameter, RepeatMode, RunOptions, TargetSelector};
 
 /// One Invocation document, or the tasks of a removed one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +55,7 @@ impl InvocationPlan {
 #[serde(rename_all = "camelCase")]
 pub struct PlannedSchedule {
     /// `Once`, `Period`, `NextRebootOnly` or `EveryReboot`.
-    pub repeat_mode: String,
+    pub repeat_mode: RepeatMode,
     /// The API's Frequency for `Period`: `rate(5m)`, `at(...)` or cron with its zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency: Option<String>,

@@ -186,7 +186,7 @@ pub(super) fn fields(
     );
     push(
         TaskField::RepeatMode,
-        l.repeat_mode.clone(),
+        l.repeat_name().into(),
         d.repeat_mode.api_name().into(),
         true,
     );

@@ -17,7 +17,9 @@ use crate::cloud::{Client, Error};
 use crate::cloud::pagination::{self, Reads};
 use crate::reconcile::ownership::{TAG_BATCH, TAG_HASH, TAG_INPUTS, TAG_NAME, TAG_STACK};
 
-use super::model::LiveInvocation;
+use crate::domain::status::{InvocationStatus, TargetStatus};
+
+use super::model::{LiveInvocation, RepeatMode};
 
 /// Every task of `stack` in `regions`, regions read concurrently.
 pub async fn read(
@@ -96,7 +98,7 @@ fn to_live(region: &str, i: Invocation) -> LiveInvocation {
             .unwrap_or(0),
         command_id: i.command_id,
         command_name: i.command_name,
-        repeat_mode: i.repeat_mode,
+        repeat_mode: RepeatMode::from_api(&i.repeat_mode),
         frequency: i.frequency,
         parameters,
         timeout: u64::try_from(i.timeout).unwrap_or(0),
@@ -105,11 +107,14 @@ fn to_live(region: &str, i: Invocation) -> LiveInvocation {
         container_id: i.container_id,
         container_name: i.container_name,
         termination_mode: i.termination_mode,
-        status: i.invocation_status,
+        status: InvocationStatus::from_api(&i.invocation_status),
         instances: i
             .invoke_instances
             .into_iter()
-            .map(|t| (t.instance_id, t.invocation_status))
+            .map(|t| {
+                let status = TargetStatus::from_api(&t.invocation_status);
+                (t.instance_id, status)
+            })
             .collect(),
         tags,
     }

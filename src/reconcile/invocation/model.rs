@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::domain::status::{InvocationStatus, TargetStatus};
 use crate::reconcile::command::model::CommandState;
 
 /// Instances per InvokeCommand. The API allows 100 (raisable), older docs and
@@ -34,36 +35,7 @@ impl CommandRef {
     }
 }
 
-/// RepeatMode as the API takes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum RepeatMode {
-    Once,
-    Period,
-    NextRebootOnly,
-    EveryReboot,
-}
-
-impl RepeatMode {
-    pub fn api_name(self) -> &'static str {
-        match self {
-            RepeatMode::Once => "Once",
-            RepeatMode::Period => "Period",
-            RepeatMode::NextRebootOnly => "NextRebootOnly",
-            RepeatMode::EveryReboot => "EveryReboot",
-        }
-    }
-
-    pub fn from_api(s: &str) -> Option<RepeatMode> {
-        [
-            RepeatMode::Once,
-            RepeatMode::Period,
-            RepeatMode::NextRebootOnly,
-            RepeatMode::EveryReboot,
-        ]
-        .into_iter()
-        .find(|m| m.api_name().eq_ignore_ascii_case(s))
-    }
-}
+pub use crate::domain::repeat::RepeatMode;
 
 /// Where a parameter's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -258,7 +230,8 @@ pub struct LiveInvocation {
     pub batch: u32,
     pub command_id: String,
     pub command_name: String,
-    pub repeat_mode: String,
+    /// `None`: a mode this assistctl does not know.
+    pub repeat_mode: Option<RepeatMode>,
     pub frequency: String,
     pub parameters: BTreeMap<String, String>,
     pub timeout: u64,
@@ -267,19 +240,26 @@ pub struct LiveInvocation {
     pub container_id: String,
     pub container_name: String,
     pub termination_mode: String,
-    /// The overall InvocationStatus.
-    pub status: String,
+    /// The overall InvocationStatus; `None`: a status this assistctl does not know.
+    pub status: Option<InvocationStatus>,
     /// Target instances with their per-instance status.
-    pub instances: Vec<(String, String)>,
+    pub instances: Vec<(String, Option<TargetStatus>)>,
     pub tags: BTreeMap<String, String>,
 }
 
-/// Task statuses in which a task still runs or waits to run.
-pub const ACTIVE_STATUSES: [&str; 3] = ["Pending", "Scheduled", "Running"];
-
 impl LiveInvocation {
+    /// Whether the task still runs or waits to run. A task being stopped (`Stopping`) is not
+    /// the one that runs its batch any more, though its status is not final yet; a status
+    /// this assistctl does not know counts as running, so nothing is invoked beside it.
     pub fn is_active(&self) -> bool {
-        ACTIVE_STATUSES.contains(&self.status.as_str())
+        self.status
+            .is_none_or(|s| !s.is_final() && s != InvocationStatus::Stopping)
+    }
+
+    /// The status as the service names it, for messages.
+    pub fn status_name(&self) -> &'static str {
+        self.status
+            .map_or("unknown status", InvocationStatus::api_name)
     }
 
     pub fn instance_ids(&self) -> Vec<String> {
@@ -287,7 +267,13 @@ impl LiveInvocation {
     }
 
     pub fn repeat(&self) -> Option<RepeatMode> {
-        RepeatMode::from_api(&self.repeat_mode)
+        self.repeat_mode
+    }
+
+    /// The repeat mode as the service names it, for messages.
+    pub fn repeat_name(&self) -> &'static str {
+        self.repeat_mode
+            .map_or("unknown RepeatMode", RepeatMode::api_name)
     }
 }
 

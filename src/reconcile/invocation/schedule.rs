@@ -7,21 +7,26 @@ use chrono::{DateTime, Utc};
 use crate::domain::schedule::{Frequency, Zone};
 
 use super::change::PlannedSchedule;
+use super::model::RepeatMode;
 
 /// Fire times shown per schedule.
 pub const SHOWN_FIRES: usize = 3;
 
 /// `repeat_mode` and `frequency` as the API takes them; fires are counted after `now`.
-pub fn planned(repeat_mode: &str, frequency: Option<&str>, now: DateTime<Utc>) -> PlannedSchedule {
+pub fn planned(
+    repeat_mode: RepeatMode,
+    frequency: Option<&str>,
+    now: DateTime<Utc>,
+) -> PlannedSchedule {
     let frequency = frequency.filter(|f| !f.is_empty());
     let (description, time_zone, next_fires) = match (repeat_mode, frequency) {
-        ("Once", _) => ("once, when apply invokes it".to_string(), None, Vec::new()),
-        ("NextRebootOnly", _) => (
+        (RepeatMode::Once, _) => ("once, when apply invokes it".to_string(), None, Vec::new()),
+        (RepeatMode::NextRebootOnly, _) => (
             "once, at the next boot of each instance".to_string(),
             None,
             Vec::new(),
         ),
-        ("EveryReboot", _) => (
+        (RepeatMode::EveryReboot, _) => (
             "at every boot of each instance".to_string(),
             None,
             Vec::new(),
@@ -33,7 +38,7 @@ pub fn planned(repeat_mode: &str, frequency: Option<&str>, now: DateTime<Utc>) -
         (mode, None) => (format!("{mode} without a Frequency"), None, Vec::new()),
     };
     PlannedSchedule {
-        repeat_mode: repeat_mode.to_string(),
+        repeat_mode,
         frequency: frequency.map(str::to_string),
         description,
         time_zone,
@@ -78,7 +83,7 @@ mod tests {
     #[test]
     fn cron_in_berlin_keeps_the_wall_clock_across_the_dst_change() {
         let s = planned(
-            "Period",
+            RepeatMode::Period,
             Some("0 15 4 ? * SUN Europe/Berlin"),
             utc("2026-03-20T12:00:00Z"),
         );
@@ -93,7 +98,7 @@ mod tests {
         );
         // And back to winter time in October.
         let s = planned(
-            "Period",
+            RepeatMode::Period,
             Some("0 15 4 ? * SUN Europe/Berlin"),
             utc("2026-10-19T00:00:00Z"),
         );
@@ -106,7 +111,7 @@ mod tests {
             ]
         );
         let s = planned(
-            "Period",
+            RepeatMode::Period,
             Some("0 15 4 ? * SUN Europe/Berlin"),
             utc("2026-10-18T00:00:00Z"),
         );
@@ -119,21 +124,25 @@ mod tests {
     #[test]
     fn other_schedules_in_words() {
         let now = utc("2026-01-01T00:00:00Z");
-        let rate = planned("Period", Some("rate(5m)"), now);
+        let rate = planned(RepeatMode::Period, Some("rate(5m)"), now);
         assert!(rate.description.starts_with("every 5 minutes"));
         assert_eq!(rate.next_fires[0], "2026-01-01 00:05:00 +00:00 (UTC)");
-        let at = planned("Period", Some("at(2030-01-13 02:00:00 Asia/Shanghai)"), now);
+        let at = planned(
+            RepeatMode::Period,
+            Some("at(2030-01-13 02:00:00 Asia/Shanghai)"),
+            now,
+        );
         assert_eq!(
             at.next_fires,
             ["2030-01-13 02:00:00 +08:00 (Asia/Shanghai)"]
         );
-        let past = planned("Period", Some("at(2020-01-13 02:00:00 UTC)"), now);
+        let past = planned(RepeatMode::Period, Some("at(2020-01-13 02:00:00 UTC)"), now);
         assert!(past.description.ends_with("which has passed"));
         assert!(
-            planned("EveryReboot", None, now)
+            planned(RepeatMode::EveryReboot, None, now)
                 .description
                 .contains("every boot")
         );
-        assert!(planned("Once", None, now).next_fires.is_empty());
+        assert!(planned(RepeatMode::Once, None, now).next_fires.is_empty());
     }
 }

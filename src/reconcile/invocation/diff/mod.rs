@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::status::InvocationStatus;
 use crate::reconcile::ownership::{TAG_BATCH, TAG_HASH, TAG_INPUTS, invoke_token};
 
 use super::change::{IneligibleInstance, InvocationPlan, TaskAction, TaskChange};
@@ -100,7 +101,7 @@ fn document(inp: &Inputs<'_>, t: &Target) -> InvocationPlan {
             Some(CommandRef::Stays(id)) => Some(id.clone()),
             _ => None,
         },
-        schedule: planned(d.repeat_mode.api_name(), d.frequency.as_deref(), inp.now),
+        schedule: planned(d.repeat_mode, d.frequency.as_deref(), inp.now),
         parameters: d.parameters.clone(),
         targets: d.selector.clone(),
         run: d.run.clone(),
@@ -151,7 +152,8 @@ fn once(
         if let Some(l) = same.iter().find(|l| l.batch == k) {
             let ran = format!(
                 "this spec ran as {} ({}); a `once` invocation runs once per spec",
-                l.id, l.status
+                l.id,
+                l.status_name()
             );
             let mut change = TaskChange {
                 action: TaskAction::NoOp,
@@ -382,15 +384,20 @@ fn fresh(
     if let Some(p) = prior
         && one_time
         && p.hash == d.hash
-        && matches!(p.status.as_str(), "Success" | "Failed" | "PartialFailed")
+        && p.status.is_some_and(InvocationStatus::is_final)
+        && p.status != Some(InvocationStatus::Stopped)
     {
         return noop(
             Some(p.id.clone()),
-            format!("this one-time run is done: {} ended {}", p.id, p.status),
+            format!(
+                "this one-time run is done: {} ended {}",
+                p.id,
+                p.status_name()
+            ),
         );
     }
     let at_passed = d.frequency.as_deref().is_some_and(|f| f.starts_with("at("))
-        && planned("Period", d.frequency.as_deref(), inp.now)
+        && planned(RepeatMode::Period, d.frequency.as_deref(), inp.now)
             .next_fires
             .is_empty();
     if at_passed {
@@ -402,11 +409,13 @@ fn fresh(
     let reason = match prior {
         Some(p) if p.hash == d.hash => format!(
             "drift: task {} is {} and no longer runs (stopped outside assistctl?); it is invoked again",
-            p.id, p.status
+            p.id,
+            p.status_name()
         ),
         Some(p) => format!(
             "task {} ended ({}) and the spec changed; a new task is invoked",
-            p.id, p.status
+            p.id,
+            p.status_name()
         ),
         None if b == 0 => "first run: no task of this document exists yet".into(),
         None => format!("no task runs batch {b} yet"),
@@ -594,7 +603,12 @@ fn removed(inp: &Inputs<'_>, tasks: &[&LiveInvocation]) -> Option<InvocationPlan
         source: None,
         command: first.command_name.clone(),
         command_id: Some(first.command_id.clone()),
-        schedule: planned(&first.repeat_mode, Some(&first.frequency), inp.now),
+        // A mode this assistctl does not know is shown by its Frequency.
+        schedule: planned(
+            first.repeat_mode.unwrap_or(RepeatMode::Period),
+            Some(&first.frequency),
+            inp.now,
+        ),
         // The task's parameter values may be secrets the manifests no longer name.
         parameters: Vec::new(),
         targets: Default::default(),

@@ -1,5 +1,6 @@
 //! The invocation diff without I/O: plans from desired and live tasks.
 use super::*;
+use crate::domain::status::{InvocationStatus, TargetStatus};
 use crate::reconcile::invocation::model::{
     Needs, ParameterSource, PlannedParameter, TargetSelector, inputs_hash, spec_hash,
 };
@@ -63,7 +64,7 @@ fn task_of(d: &DesiredInvocation, id: &str, batch: u32, instances: &[&str]) -> L
         batch,
         command_id: "c-1".into(),
         command_name: "c".into(),
-        repeat_mode: d.repeat_mode.api_name().into(),
+        repeat_mode: Some(d.repeat_mode),
         frequency: d.frequency.clone().unwrap_or_default(),
         parameters: d
             .parameters
@@ -76,14 +77,14 @@ fn task_of(d: &DesiredInvocation, id: &str, batch: u32, instances: &[&str]) -> L
         container_id: String::new(),
         container_name: String::new(),
         termination_mode: String::new(),
-        status: if d.repeat_mode == RepeatMode::Period {
-            "Scheduled".into()
+        status: Some(if d.repeat_mode == RepeatMode::Period {
+            InvocationStatus::Scheduled
         } else {
-            "Pending".into()
-        },
+            InvocationStatus::Pending
+        }),
         instances: instances
             .iter()
-            .map(|i| (i.to_string(), "Pending".to_string()))
+            .map(|i| (i.to_string(), Some(TargetStatus::Pending)))
             .collect(),
         tags: BTreeMap::new(),
     }
@@ -160,7 +161,7 @@ fn once_runs_once_per_spec_in_batches_of_fifty() {
         task_of(&d, "t-0", 0, &refs[..50]),
         task_of(&d, "t-1", 1, &refs[50..100]),
     ];
-    live[0].status = "Failed".into();
+    live[0].status = Some(InvocationStatus::Failed);
     // Batch 2 never ran (an interrupted apply): only it is invoked.
     let p = plan(d.clone(), ids(120), &live);
     assert_eq!(
@@ -283,7 +284,7 @@ fn old_agents_turn_a_modify_into_a_reinvoke() {
 fn stopped_repeating_task_is_drift_and_removed_documents_stop() {
     let d = desired(RepeatMode::Period, Some("rate(5m)"), &[]);
     let mut stopped = task_of(&d, "t-1", 0, &["i-000"]);
-    stopped.status = "Stopped".into();
+    stopped.status = Some(InvocationStatus::Stopped);
     let p = plan(d.clone(), ids(1), std::slice::from_ref(&stopped));
     let t = &p[0].tasks[0];
     assert_eq!(t.action, TaskAction::Invoke);
@@ -328,7 +329,7 @@ fn new_instances_fill_existing_batches_before_new_ones() {
     // A one-time boot run that finished is done, not drift.
     let nb = desired(RepeatMode::NextRebootOnly, None, &[]);
     let mut ran = task_of(&nb, "t-5", 0, &["i-000"]);
-    ran.status = "Success".into();
+    ran.status = Some(InvocationStatus::Success);
     assert_eq!(
         actions(&plan(nb, ids(1), &[ran])),
         [(TaskAction::NoOp, 0, 1)]
@@ -360,9 +361,9 @@ fn tags_change_in_place_and_never_run_anything_again() {
         let freq = (mode == RepeatMode::Period).then_some("rate(5m)");
         let old = with_tags(desired(mode, freq, &[]), &[("team", "ops"), ("cost", "a")]);
         let mut live = live_of(&old, "t-1");
-        live.status = "Success".into();
+        live.status = Some(InvocationStatus::Success);
         if mode == RepeatMode::Period {
-            live.status = "Scheduled".into();
+            live.status = Some(InvocationStatus::Scheduled);
         }
         // In sync, whatever assistctl's own and the system tags.
         let p = plan(old.clone(), ids(1), std::slice::from_ref(&live));
@@ -435,7 +436,7 @@ fn tags_change_in_place_and_never_run_anything_again() {
         &[("team", "ops")],
     );
     let mut ran = live_of(&old, "t-1");
-    ran.status = "Success".into();
+    ran.status = Some(InvocationStatus::Success);
     let changed = with_tags(desired(RepeatMode::Once, None, &[("a", "2")]), &[]);
     let t = &plan(changed, ids(1), &[ran])[0].tasks[0];
     assert_eq!(t.action, TaskAction::Invoke);

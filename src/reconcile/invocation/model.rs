@@ -104,17 +104,7 @@ pub struct RunOptions {
     pub resource_group_id: String,
 }
 
-/// What the agent on an instance must support for a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Needs {
-    /// `linux` or `windows`.
-    pub os: String,
-    /// The `{{ACS::...}}` built-ins the content uses (with parameters enabled).
-    pub builtins: Vec<String>,
-    /// A rate, at, year or time-zone schedule.
-    pub new_schedule: bool,
-    pub container: bool,
-}
+pub use crate::domain::eligibility::Needs;
 
 /// An invocation the manifests declare, resolved as far as it can be without the cloud.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,9 +12,8 @@ use crate::cloud::ops::instances::{
     DescribeCloudAssistantStatusRequest, DescribeInstancesRequest, DescribeManagedInstancesRequest,
 };
 use crate::cloud::{Client, Error};
-use crate::domain::agent_version::AgentVersion;
 use crate::domain::command_type::Os;
-use crate::domain::params::Builtin;
+use crate::domain::eligibility::{self, InstanceFacts};
 
 use crate::cloud::pagination::{self, Reads};
 
@@ -145,62 +144,23 @@ pub fn resolve(
     (eligible, ineligible)
 }
 
-/// Whether one instance can run a task with `needs`, as InvokeCommand checks it.
-pub fn check(i: &InventoryInstance, needs: &Needs) -> Result<(), String> {
-    let want = Os::from_api(&needs.os);
-    let os = Os::from_api(&i.os_type);
-    if let (Some(want), Some(os)) = (want, os)
-        && want != os
-    {
-        return Err(format!(
-            "it runs {os} and the command needs {want} (CommandNotApplicable)"
-        ));
-    }
-    if i.status != "Running" {
-        return Err(format!("it is {} (InstanceNotRunning)", i.status));
-    }
-    if !i.online {
-        return Err(if i.managed {
-            "its agent is not connected (ClientNotRunning)".to_string()
-        } else {
-            "its Cloud Assistant agent is offline (ClientNotRunning)".to_string()
-        });
-    }
-    let os = os.or(want).unwrap_or(Os::Linux);
-    let Ok(have) = i.agent_version.parse::<AgentVersion>() else {
-        return Err("its Cloud Assistant agent reports no version (ClientNotRunning)".into());
-    };
-    for (min, what) in minimums(needs, os) {
-        if have < min {
-            return Err(format!(
-                "{what} needs agent {min} or later and it has {have} (ClientNeedUpgrade)"
-            ));
+impl InventoryInstance {
+    /// What the service's checks read of this instance.
+    fn facts(&self) -> InstanceFacts {
+        InstanceFacts {
+            os: Os::from_api(&self.os_type),
+            status: self.status.clone(),
+            agent_online: self.online,
+            managed: self.managed,
+            agent_version: self.agent_version.parse().ok(),
         }
     }
-    Ok(())
 }
 
-/// The agent versions a run with `needs` requires on `os`, with what requires them.
-pub fn minimums(needs: &Needs, os: Os) -> Vec<(AgentVersion, String)> {
-    let mut out = Vec::new();
-    if needs.new_schedule {
-        out.push((
-            AgentVersion::schedule_minimum(os),
-            "a rate, at or time-zone schedule".to_string(),
-        ));
-    }
-    for b in &needs.builtins {
-        if let Some(min) = Builtin::from_name(b).and_then(|b| b.min_agent_version(os)) {
-            out.push((min, format!("{{{{ACS::{b}}}}}")));
-        }
-    }
-    if needs.container && os == Os::Linux {
-        out.push((
-            AgentVersion::new(&[2, 2, 3, 344]),
-            "running in a container".into(),
-        ));
-    }
-    out
+/// Whether one instance can run a task with `needs`, as InvokeCommand checks it (one home:
+/// `domain::eligibility`, which the emulator's InvokeCommand uses too).
+pub fn check(i: &InventoryInstance, needs: &Needs) -> Result<(), String> {
+    eligibility::check(&i.facts(), needs).map_err(|e| e.to_string())
 }
 
 /// Whether ModifyInvocationAttribute can change a task on these instances: it needs agent
@@ -209,11 +169,11 @@ pub fn minimums(needs: &Needs, os: Os) -> Vec<(AgentVersion, String)> {
 pub fn modify_blocker(inventory: &[InventoryInstance], instances: &[String]) -> Option<String> {
     instances.iter().find_map(|id| {
         let i = inventory.iter().find(|i| &i.id == id)?;
-        let os = Os::from_api(&i.os_type)?;
-        let have = i.agent_version.parse::<AgentVersion>().ok()?;
-        let min = AgentVersion::modify_invocation_minimum(os);
-        (have < min)
-            .then(|| format!("{id} has agent {have}, and changing a task in place needs {min}"))
+        let e = eligibility::check_modify(&i.facts()).err()?;
+        Some(format!(
+            "{id} has agent {}, and changing a task in place needs {}",
+            e.have, e.min
+        ))
     })
 }
 

@@ -24,3 +24,14 @@ pub fn parameters_enabled(spec: &CommandSpec, script: &str) -> bool {
 pub fn timeout(value: Option<u64>) -> u64 {
     value.unwrap_or(DEFAULT_TIMEOUT_SECS).max(MIN_TIMEOUT_SECS)
 }
+
+/// The region a Command or Invocation is in: its own, else the stack's. The one place
+/// this is decided, so rules, references and the desired state see the same region.
+pub fn region(own: Option<&str>, stack: &str) -> String {
+    own.unwrap_or(stack).to_string()
+}
+
+/// The resource group of a Command or Invocation: its own, else the stack's, else none.
+pub fn resource_group(own: Option<&str>, stack: Option<&str>) -> Option<String> {
+    own.or(stack).map(str::to_string)
+}

@@ -11,6 +11,7 @@ use crate::domain::limits::{
 use crate::domain::params::{self, Builtin, PlaceholderKind};
 use crate::manifest::confine::Roots;
 use crate::manifest::diagnostic::{Diagnostic, did_you_mean};
+use crate::manifest::effective;
 use crate::manifest::located::escape;
 use crate::manifest::script::{self, Script};
 use crate::manifest::set::{Located, ManifestSet};
@@ -43,12 +44,7 @@ pub fn check_all(
     let mut out: Commands = HashMap::new();
     let mut first: HashMap<(String, String), &Located<CommandDocument>> = HashMap::new();
     for c in &set.commands {
-        let region = c
-            .doc
-            .spec
-            .region
-            .clone()
-            .unwrap_or_else(|| stack_region.to_string());
+        let region = effective::region(c.doc.spec.region.as_deref(), stack_region);
         let key = (region.clone(), c.doc.metadata.name.clone());
         if let Some(prev) = first.get(&key) {
             diags.push(
@@ -156,7 +152,7 @@ pub fn timeout<T>(
                 .with_help(format!("set timeout: {MIN_TIMEOUT_SECS} or more to say what will happen")),
         );
     }
-    crate::manifest::effective::timeout(value)
+    effective::timeout(value)
 }
 
 fn launcher(c: &Located<CommandDocument>, diags: &mut Vec<Diagnostic>) {
@@ -261,7 +257,7 @@ fn secrets(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagnostic>
 fn placeholders(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagnostic>) -> bool {
     let spec = &c.doc.spec;
     let found = params::scan(&s.text);
-    let enabled = crate::manifest::effective::parameters_enabled(spec, &s.text);
+    let enabled = effective::parameters_enabled(spec, &s.text);
     let ptr = if spec.content.is_some() {
         "/spec/content"
     } else {

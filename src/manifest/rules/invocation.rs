@@ -16,6 +16,7 @@ use crate::domain::limits::{
 use crate::domain::schedule::{Frequency, Zone};
 use crate::domain::tags::validate_tag;
 use crate::manifest::diagnostic::{Diagnostic, did_you_mean};
+use crate::manifest::effective;
 use crate::manifest::located::escape;
 use crate::manifest::set::{Located, ManifestSet};
 use crate::manifest::types::{InvocationDocument, ParameterValue, Schedule};
@@ -48,12 +49,7 @@ pub fn check_all(
         .map(|(_, n)| n.as_str())
         .collect();
     for inv in &set.invocations {
-        let region = inv
-            .doc
-            .spec
-            .region
-            .clone()
-            .unwrap_or_else(|| stack_region.to_string());
+        let region = effective::region(inv.doc.spec.region.as_deref(), stack_region);
         let key = (region.clone(), inv.doc.metadata.name.clone());
         if let Some(prev) = seen.get(&key) {
             diags.push(

@@ -18,11 +18,11 @@ pub fn command(
     stack: &Located<StackDocument>,
 ) -> anyhow::Result<DesiredCommand> {
     let spec = &c.doc.spec;
-    let region = spec
-        .region
-        .clone()
-        .unwrap_or_else(|| stack.doc.spec.region.clone());
-    let Some(script) = scripts.get(&(region, c.doc.metadata.name.clone())).cloned() else {
+    let region = effective::region(spec.region.as_deref(), &stack.doc.spec.region);
+    let Some(script) = scripts
+        .get(&(region.clone(), c.doc.metadata.name.clone()))
+        .cloned()
+    else {
         anyhow::bail!(
             "the script of command `{}` cannot be read",
             c.doc.metadata.name
@@ -41,18 +41,15 @@ pub fn command(
         working_dir: spec.working_dir.clone().unwrap_or_default(),
         timeout: effective::timeout(spec.timeout),
         launcher: spec.launcher.clone().unwrap_or_default(),
-        resource_group_id: spec
-            .resource_group_id
-            .clone()
-            .or_else(|| stack.doc.spec.resource_group_id.clone())
-            .unwrap_or_default(),
+        resource_group_id: effective::resource_group(
+            spec.resource_group_id.as_deref(),
+            stack.doc.spec.resource_group_id.as_deref(),
+        )
+        .unwrap_or_default(),
         tags,
     };
     Ok(DesiredCommand {
-        region: spec
-            .region
-            .clone()
-            .unwrap_or_else(|| stack.doc.spec.region.clone()),
+        region,
         state,
         source: format!("{}:{}", c.file.display(), c.positions.document_line()),
         adopt_id: spec.import_id.clone(),

@@ -41,10 +41,7 @@ fn invocation(
 ) -> anyhow::Result<DesiredInvocation> {
     let spec = &inv.doc.spec;
     let name = &inv.doc.metadata.name;
-    let region = spec
-        .region
-        .clone()
-        .unwrap_or_else(|| stack.doc.spec.region.clone());
+    let region = effective::region(spec.region.as_deref(), &stack.doc.spec.region);
     let Some(cmd) = commands
         .iter()
         .find(|c| c.region == region && c.state.identity() == spec.command)
@@ -59,12 +56,7 @@ fn invocation(
         .iter()
         .find(|c| {
             c.doc.metadata.name == spec.command
-                && c.doc
-                    .spec
-                    .region
-                    .as_deref()
-                    .unwrap_or(&stack.doc.spec.region)
-                    == region
+                && effective::region(c.doc.spec.region.as_deref(), &stack.doc.spec.region) == region
         })
         .map(|c| c.doc.spec.parameters.clone())
         .unwrap_or_default();
@@ -97,11 +89,11 @@ fn invocation(
             .termination_mode
             .map(|m| format!("{m:?}"))
             .unwrap_or_default(),
-        resource_group_id: spec
-            .resource_group_id
-            .clone()
-            .or_else(|| stack.doc.spec.resource_group_id.clone())
-            .unwrap_or_default(),
+        resource_group_id: effective::resource_group(
+            spec.resource_group_id.as_deref(),
+            stack.doc.spec.resource_group_id.as_deref(),
+        )
+        .unwrap_or_default(),
     };
     let mut tags: BTreeMap<String, String> = stack.doc.spec.tags.clone();
     tags.extend(spec.tags.clone());

@@ -29,8 +29,6 @@ pub struct Validation {
     pub diagnostics: Vec<Diagnostic>,
     /// Kept private so that a model exists only beside a validation without errors.
     valid: Option<Validated>,
-    /// The commands' scripts, read once, by (region, name).
-    pub scripts: rules::Scripts,
 }
 
 impl Validation {
@@ -65,7 +63,7 @@ impl Validation {
 pub fn validate(paths: &[PathBuf], ctx: &rules::Context) -> Validation {
     let mut diagnostics = Vec::new();
     let set = set::read(paths, &mut diagnostics);
-    let (valid, scripts) = rules::check(&set, ctx, &mut diagnostics);
+    let valid = rules::check(&set, ctx, &mut diagnostics);
     diagnostics.sort_by(|a, b| {
         (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
     });
@@ -74,7 +72,6 @@ pub fn validate(paths: &[PathBuf], ctx: &rules::Context) -> Validation {
         set,
         diagnostics,
         valid: None,
-        scripts,
     };
     if v.errors() == 0 {
         v.valid = valid;

@@ -29,11 +29,7 @@ impl Default for Context {
 /// Runs every rule over a loaded set. Returns the validated model built from what the
 /// rules resolved, or `None` when something could not be resolved; it is only worth
 /// keeping when the rules reported no error at all (see [`super::Validation::model`]).
-pub fn check(
-    set: &ManifestSet,
-    ctx: &Context,
-    diags: &mut Vec<Diagnostic>,
-) -> (Option<Validated>, Scripts) {
+pub fn check(set: &ManifestSet, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Option<Validated> {
     stack::check(set, diags);
     let region = set
         .stack()
@@ -42,16 +38,5 @@ pub fn check(
     let stack_tags = set.stack().map(|s| s.doc.spec.tags.len()).unwrap_or(0);
     let commands = command::check_all(set, &region, stack_tags, diags);
     let invocations = invocation::check_all(set, &region, stack_tags, &commands, ctx, diags);
-    let scripts = commands
-        .checked
-        .iter()
-        .filter_map(|c| {
-            let key = (c.region.clone(), c.doc.doc.metadata.name.clone());
-            Some((key, c.info.script.clone()?))
-        })
-        .collect();
-    (model::build(set, &commands, &invocations), scripts)
+    model::build(set, &commands, &invocations)
 }
-
-/// Scripts of the commands by (region, name).
-pub type Scripts = std::collections::HashMap<(String, String), super::script::Script>;

@@ -1,5 +1,6 @@
-//! Values the service will use where a manifest leaves a field out, shared by the
-//! validator and the reconciler so both read a manifest the same way.
+//! Values that apply where a manifest leaves a field out: the service's defaults and
+//! what a document inherits from its stack. Decided here once, for the rules and the
+//! validated model they produce, so the desired state reads them resolved.
 
 use crate::domain::limits::{DEFAULT_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::domain::params::{self, PlaceholderKind};

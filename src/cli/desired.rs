@@ -28,10 +28,12 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<Desired> {
             if v.errors() == 1 { "error" } else { "errors" }
         );
     }
-    let Some(stack) = v.set.stack() else {
-        bail!("no Stack document in the manifests");
+    // Validation without errors always resolves a model; this guards the invariant
+    // rather than panic if a new rule ever forgets to report what it could not resolve.
+    let Some(model) = v.model() else {
+        bail!("the manifests validated but could not be resolved into a stack; please report this");
     };
-    desired::build(&v.set, &v.scripts, stack)
+    Ok(desired::build(model))
 }
 
 /// The values of the `fromEnv` variables the invocations name that are set now: never

@@ -1,5 +1,6 @@
-//! Values the service will use where a manifest leaves a field out, shared by the
-//! validator and the reconciler so both read a manifest the same way.
+//! Values that apply where a manifest leaves a field out: the service's defaults and
+//! what a document inherits from its stack. Decided here once, for the rules and the
+//! validated model they produce, so the desired state reads them resolved.
 
 use crate::domain::limits::{DEFAULT_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::domain::params::{self, PlaceholderKind};
@@ -23,4 +24,15 @@ pub fn parameters_enabled(spec: &CommandSpec, script: &str) -> bool {
 /// The timeout the service applies: 60 when unset, at least 10.
 pub fn timeout(value: Option<u64>) -> u64 {
     value.unwrap_or(DEFAULT_TIMEOUT_SECS).max(MIN_TIMEOUT_SECS)
+}
+
+/// The region a Command or Invocation is in: its own, else the stack's. The one place
+/// this is decided, so rules, references and the desired state see the same region.
+pub fn region(own: Option<&str>, stack: &str) -> String {
+    own.unwrap_or(stack).to_string()
+}
+
+/// The resource group of a Command or Invocation: its own, else the stack's, else none.
+pub fn resource_group(own: Option<&str>, stack: Option<&str>) -> Option<String> {
+    own.or(stack).map(str::to_string)
 }

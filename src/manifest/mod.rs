@@ -13,11 +13,13 @@ pub mod script;
 pub mod secret_scan;
 pub mod set;
 pub mod types;
+pub mod valid;
 
 use std::path::PathBuf;
 
 use diagnostic::{Diagnostic, Severity};
 use set::ManifestSet;
+use valid::Validated;
 
 /// The outcome of reading and checking a manifest set.
 #[derive(Debug)]
@@ -25,11 +27,16 @@ pub struct Validation {
     pub set: ManifestSet,
     /// Sorted by file, line and column.
     pub diagnostics: Vec<Diagnostic>,
-    /// The commands' scripts, read once, by (region, name).
-    pub scripts: rules::Scripts,
+    /// Kept private so that a model exists only beside a validation without errors.
+    valid: Option<Validated>,
 }
 
 impl Validation {
+    /// The validated model, when validation found no error.
+    pub fn model(&self) -> Option<&Validated> {
+        self.valid.as_ref()
+    }
+
     pub fn errors(&self) -> usize {
         self.diagnostics
             .iter()
@@ -56,14 +63,18 @@ impl Validation {
 pub fn validate(paths: &[PathBuf], ctx: &rules::Context) -> Validation {
     let mut diagnostics = Vec::new();
     let set = set::read(paths, &mut diagnostics);
-    let scripts = rules::check(&set, ctx, &mut diagnostics);
+    let valid = rules::check(&set, ctx, &mut diagnostics);
     diagnostics.sort_by(|a, b| {
         (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
     });
     diagnostics.dedup();
-    Validation {
+    let mut v = Validation {
         set,
         diagnostics,
-        scripts,
+        valid: None,
+    };
+    if v.errors() == 0 {
+        v.valid = valid;
     }
+    v
 }

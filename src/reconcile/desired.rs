@@ -1,13 +1,11 @@
 //! The desired state: a validated manifest set turned into normalised commands and
 //! invocations, with the stack's tags, the ownership tags and the service's defaults applied.
 
-use crate::manifest::rules::Scripts;
-use crate::manifest::set::{Located, ManifestSet};
-use crate::manifest::types::StackDocument;
+use crate::manifest::valid::Validated;
 
 use super::command::desired::command;
 use super::command::model::DesiredCommand;
-use super::invocation::desired as invocation_desired;
+use super::invocation::desired::invocation;
 use super::invocation::model::DesiredInvocation;
 use super::plan::NotReconciled;
 
@@ -22,35 +20,34 @@ pub struct Desired {
     pub not_reconciled: Vec<NotReconciled>,
 }
 
-/// Builds the desired state of a set that validated without errors, every document of it:
-/// `--target` limits the plan, in the planner.
-pub fn build(
-    set: &ManifestSet,
-    scripts: &Scripts,
-    stack: &Located<StackDocument>,
-) -> anyhow::Result<Desired> {
-    let region = &stack.doc.spec.region;
-    let mut regions = vec![region.clone()];
-    let mut commands = Vec::new();
-    for c in &set.commands {
-        let d = command(c, scripts, stack)?;
-        if !regions.contains(&d.region) {
-            regions.push(d.region.clone());
-        }
-        commands.push(d);
-    }
-    let invocations = invocation_desired::build(set, stack, &commands)?;
-    for i in &invocations {
-        if !regions.contains(&i.region) {
-            regions.push(i.region.clone());
+/// Builds the desired state of a validated set, every document of it: `--target` limits
+/// the plan, in the planner.
+pub fn build(valid: &Validated) -> Desired {
+    let stack = &valid.stack;
+    let commands: Vec<DesiredCommand> = valid.commands.iter().map(|c| command(c, stack)).collect();
+    // The desired commands are the valid ones in the same order, so an invocation's
+    // command index is good for both.
+    let invocations: Vec<DesiredInvocation> = valid
+        .invocations
+        .iter()
+        .map(|i| invocation(i, stack, &commands[i.command]))
+        .collect();
+    let mut regions = vec![stack.region.clone()];
+    for r in commands
+        .iter()
+        .map(|c| &c.region)
+        .chain(invocations.iter().map(|i| &i.region))
+    {
+        if !regions.contains(r) {
+            regions.push(r.clone());
         }
     }
     regions.sort();
-    Ok(Desired {
-        stack: stack.doc.metadata.name.clone(),
+    Desired {
+        stack: stack.name.clone(),
         regions,
         commands,
         invocations,
         not_reconciled: Vec::new(),
-    })
+    }
 }

@@ -11,6 +11,7 @@ use crate::domain::limits::{
 use crate::domain::params::{self, Builtin, PlaceholderKind};
 use crate::manifest::confine::Roots;
 use crate::manifest::diagnostic::{Diagnostic, did_you_mean};
+use crate::manifest::effective;
 use crate::manifest::located::escape;
 use crate::manifest::script::{self, Script};
 use crate::manifest::set::{Located, ManifestSet};
@@ -31,26 +32,50 @@ pub struct CommandInfo {
     pub script: Option<Script>,
 }
 
-/// Commands by (region, name).
-pub type Commands = HashMap<(String, String), CommandInfo>;
+/// A command that passed its duplicate check, with its region.
+#[derive(Debug, Clone)]
+pub struct Checked<'a> {
+    pub doc: &'a Located<CommandDocument>,
+    pub region: String,
+    pub info: CommandInfo,
+}
 
-pub fn check_all(
-    set: &ManifestSet,
+/// The commands checked, in manifest order, and which one a (region, name) names.
+#[derive(Debug, Default)]
+pub struct Commands<'a> {
+    pub checked: Vec<Checked<'a>>,
+    by_key: HashMap<(String, String), usize>,
+}
+
+impl Commands<'_> {
+    /// The command named `name` in `region`: its index in `checked`, and what it is.
+    pub fn get(&self, region: &str, name: &str) -> Option<(usize, &CommandInfo)> {
+        let i = *self.by_key.get(&(region.to_string(), name.to_string()))?;
+        Some((i, &self.checked[i].info))
+    }
+
+    /// The names of the commands in `region`, in manifest order.
+    pub fn names_in(&self, region: &str) -> Vec<&str> {
+        self.checked
+            .iter()
+            .filter(|c| c.region == region)
+            .map(|c| c.doc.doc.metadata.name.as_str())
+            .collect()
+    }
+}
+
+pub fn check_all<'a>(
+    set: &'a ManifestSet,
     stack_region: &str,
     stack_tags: usize,
     diags: &mut Vec<Diagnostic>,
-) -> Commands {
-    let mut out: Commands = HashMap::new();
-    let mut first: HashMap<(String, String), &Located<CommandDocument>> = HashMap::new();
+) -> Commands<'a> {
+    let mut out = Commands::default();
     for c in &set.commands {
-        let region = c
-            .doc
-            .spec
-            .region
-            .clone()
-            .unwrap_or_else(|| stack_region.to_string());
+        let region = effective::region(c.doc.spec.region.as_deref(), stack_region);
         let key = (region.clone(), c.doc.metadata.name.clone());
-        if let Some(prev) = first.get(&key) {
+        if let Some(&i) = out.by_key.get(&key) {
+            let prev = out.checked[i].doc;
             diags.push(
                 c.error(
                     "duplicate-name",
@@ -65,9 +90,13 @@ pub fn check_all(
             );
             continue;
         }
-        first.insert(key.clone(), c);
         if let Some(info) = check(c, &set.roots, stack_tags, diags) {
-            out.insert(key, info);
+            out.by_key.insert(key, out.checked.len());
+            out.checked.push(Checked {
+                doc: c,
+                region,
+                info,
+            });
         }
     }
     out
@@ -156,7 +185,7 @@ pub fn timeout<T>(
                 .with_help(format!("set timeout: {MIN_TIMEOUT_SECS} or more to say what will happen")),
         );
     }
-    crate::manifest::effective::timeout(value)
+    effective::timeout(value)
 }
 
 fn launcher(c: &Located<CommandDocument>, diags: &mut Vec<Diagnostic>) {
@@ -261,7 +290,7 @@ fn secrets(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagnostic>
 fn placeholders(c: &Located<CommandDocument>, s: &Script, diags: &mut Vec<Diagnostic>) -> bool {
     let spec = &c.doc.spec;
     let found = params::scan(&s.text);
-    let enabled = crate::manifest::effective::parameters_enabled(spec, &s.text);
+    let enabled = effective::parameters_enabled(spec, &s.text);
     let ptr = if spec.content.is_some() {
         "/spec/content"
     } else {

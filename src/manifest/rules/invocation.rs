@@ -16,9 +16,11 @@ use crate::domain::limits::{
 use crate::domain::schedule::{Frequency, Zone};
 use crate::domain::tags::validate_tag;
 use crate::manifest::diagnostic::{Diagnostic, did_you_mean};
+use crate::manifest::effective;
 use crate::manifest::located::escape;
 use crate::manifest::set::{Located, ManifestSet};
-use crate::manifest::types::{InvocationDocument, ParameterValue, Schedule};
+use crate::manifest::types::{InvocationDocument, ParameterValue, Schedule, ScheduleKeyword};
+use crate::manifest::valid::Recurrence;
 
 use super::Context;
 use super::command::{CommandInfo, Commands, timeout};
@@ -32,14 +34,28 @@ static CONTAINER_ID: LazyLock<Regex> = LazyLock::new(|| {
 static CONTAINER_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$").expect("static regex"));
 
-pub fn check_all(
-    set: &ManifestSet,
+/// An invocation that passed its duplicate check, with what its rules resolved.
+#[derive(Debug, Clone)]
+pub struct Checked<'a> {
+    pub doc: &'a Located<InvocationDocument>,
+    pub region: String,
+    /// Its command's index in [`Commands::checked`], when there is such a command.
+    pub command: Option<usize>,
+    /// Its schedule, when it parses and fits the run's timeout.
+    pub schedule: Option<Recurrence>,
+    /// The run's timeout: its own, else its command's.
+    pub timeout: u64,
+}
+
+pub fn check_all<'a>(
+    set: &'a ManifestSet,
     stack_region: &str,
     stack_tags: usize,
     commands: &Commands,
     ctx: &Context,
     diags: &mut Vec<Diagnostic>,
-) {
+) -> Vec<Checked<'a>> {
+    let mut out = Vec::new();
     let mut seen: HashMap<(String, String), &Located<InvocationDocument>> = HashMap::new();
     let rejected: HashSet<&str> = set
         .rejected
@@ -48,12 +64,7 @@ pub fn check_all(
         .map(|(_, n)| n.as_str())
         .collect();
     for inv in &set.invocations {
-        let region = inv
-            .doc
-            .spec
-            .region
-            .clone()
-            .unwrap_or_else(|| stack_region.to_string());
+        let region = effective::region(inv.doc.spec.region.as_deref(), stack_region);
         let key = (region.clone(), inv.doc.metadata.name.clone());
         if let Some(prev) = seen.get(&key) {
             diags.push(
@@ -72,13 +83,9 @@ pub fn check_all(
         }
         seen.insert(key, inv);
         let cmd_name = &inv.doc.spec.command;
-        let cmd = commands.get(&(region.clone(), cmd_name.clone()));
+        let cmd = commands.get(&region, cmd_name);
         if cmd.is_none() && !rejected.contains(cmd_name.as_str()) {
-            let names: Vec<&str> = commands
-                .keys()
-                .filter(|(r, _)| *r == region)
-                .map(|(_, n)| n.as_str())
-                .collect();
+            let names = commands.names_in(&region);
             let mut help = did_you_mean(cmd_name, names.iter().copied())
                 .map(|s| format!("{s} "))
                 .unwrap_or_default();
@@ -99,17 +106,26 @@ pub fn check_all(
                 .with_help(help),
             );
         }
-        check(inv, cmd, stack_tags, ctx, diags);
+        let (timeout, schedule) = check(inv, cmd.map(|(_, c)| c), stack_tags, ctx, diags);
+        out.push(Checked {
+            doc: inv,
+            region,
+            command: cmd.map(|(i, _)| i),
+            schedule,
+            timeout,
+        });
     }
+    out
 }
 
+/// Returns the run's timeout and the parsed schedule.
 fn check(
     inv: &Located<InvocationDocument>,
     cmd: Option<&CommandInfo>,
     stack_tags: usize,
     ctx: &Context,
     diags: &mut Vec<Diagnostic>,
-) {
+) -> (u64, Option<Recurrence>) {
     let spec = &inv.doc.spec;
     let os = cmd.map(|c| c.command_type.os());
     common::region(inv, "/spec/region", spec.region.as_deref(), diags);
@@ -137,9 +153,10 @@ fn check(
     if let Some(c) = cmd {
         parameters(inv, c, diags);
     }
-    schedule(inv, run_timeout, ctx, diags);
+    let schedule = schedule(inv, run_timeout, ctx, diags);
     user(inv, os, diags);
     container(inv, os, diags);
+    (run_timeout, schedule)
 }
 
 fn targets(inv: &Located<InvocationDocument>, diags: &mut Vec<Diagnostic>) {
@@ -290,14 +307,17 @@ fn parameters(inv: &Located<InvocationDocument>, cmd: &CommandInfo, diags: &mut 
     }
 }
 
+/// The schedule parsed, or `None` with the reason reported.
 fn schedule(
     inv: &Located<InvocationDocument>,
     run_timeout: u64,
     ctx: &Context,
     diags: &mut Vec<Diagnostic>,
-) {
+) -> Option<Recurrence> {
     let (ptr, freq) = match &inv.doc.spec.schedule {
-        Schedule::Keyword(_) => return,
+        Schedule::Keyword(ScheduleKeyword::Once) => return Some(Recurrence::Once),
+        Schedule::Keyword(ScheduleKeyword::NextBoot) => return Some(Recurrence::NextBoot),
+        Schedule::Keyword(ScheduleKeyword::EveryBoot) => return Some(Recurrence::EveryBoot),
         Schedule::Rate(r) => (
             "/spec/schedule/rate",
             Frequency::parse(&format!("rate({})", r.rate)),
@@ -313,7 +333,7 @@ fn schedule(
                     )
                     .with_help("write yyyy-MM-ddTHH:mm:ss, e.g. 2026-12-01T02:00:00"),
                 );
-                return;
+                return None;
             };
             if a.timezone.is_none() {
                 diags.push(
@@ -361,12 +381,15 @@ fn schedule(
             (ptr, f)
         }
     };
-    let result = freq.and_then(|f| f.check(run_timeout, ctx.now));
-    if let Err(e) = result {
-        diags.push(
-            inv.error("schedule", ptr, e.to_string())
-                .with_help(schedule_help(&e)),
-        );
+    match freq.and_then(|f| f.check(run_timeout, ctx.now).map(|()| f)) {
+        Ok(f) => Some(Recurrence::Period(f)),
+        Err(e) => {
+            diags.push(
+                inv.error("schedule", ptr, e.to_string())
+                    .with_help(schedule_help(&e)),
+            );
+            None
+        }
     }
 }
 

@@ -4,12 +4,14 @@
 mod command;
 mod common;
 mod invocation;
+mod model;
 mod stack;
 
 use chrono::{DateTime, Utc};
 
 use super::diagnostic::Diagnostic;
 use super::set::ManifestSet;
+use super::valid::Validated;
 
 /// What rules may depend on besides the manifests.
 #[derive(Debug, Clone)]
@@ -24,9 +26,10 @@ impl Default for Context {
     }
 }
 
-/// Runs every rule over a loaded set and returns the commands' scripts as read, by
-/// (region, name), for building the desired state without reading them again.
-pub fn check(set: &ManifestSet, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Scripts {
+/// Runs every rule over a loaded set. Returns the validated model built from what the
+/// rules resolved, or `None` when something could not be resolved; it is only worth
+/// keeping when the rules reported no error at all (see [`super::Validation::model`]).
+pub fn check(set: &ManifestSet, ctx: &Context, diags: &mut Vec<Diagnostic>) -> Option<Validated> {
     stack::check(set, diags);
     let region = set
         .stack()
@@ -34,12 +37,6 @@ pub fn check(set: &ManifestSet, ctx: &Context, diags: &mut Vec<Diagnostic>) -> S
         .unwrap_or_default();
     let stack_tags = set.stack().map(|s| s.doc.spec.tags.len()).unwrap_or(0);
     let commands = command::check_all(set, &region, stack_tags, diags);
-    invocation::check_all(set, &region, stack_tags, &commands, ctx, diags);
-    commands
-        .into_iter()
-        .filter_map(|(key, info)| info.script.map(|s| (key, s)))
-        .collect()
+    let invocations = invocation::check_all(set, &region, stack_tags, &commands, ctx, diags);
+    model::build(set, &commands, &invocations)
 }
-
-/// Scripts of the commands by (region, name).
-pub type Scripts = std::collections::HashMap<(String, String), super::script::Script>;

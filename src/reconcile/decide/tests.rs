@@ -47,7 +47,7 @@ fn desired(docs: &[String]) -> Desired {
         &crate::manifest::rules::Context::default(),
     );
     assert_eq!(v.errors(), 0, "{:#?}", v.diagnostics);
-    crate::reconcile::desired::build(&v.set, &v.scripts, v.set.stack().unwrap()).unwrap()
+    crate::reconcile::desired::build(v.model().unwrap())
 }
 
 fn instance(id: &str) -> InventoryInstance {

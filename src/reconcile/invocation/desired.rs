@@ -1,18 +1,13 @@
-//! The desired invocations: each Invocation document with its command's values filled in
-//! (timeout, working directory, parameter defaults), its schedule as RepeatMode and
-//! Frequency exactly as the API takes them, what the agent must support, and its spec hash.
+//! The desired invocations: each validated Invocation with its command's parameter
+//! defaults filled in, its schedule as RepeatMode and Frequency exactly as the API takes
+//! them, what the agent must support, and its spec hash.
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, bail};
-
+use crate::domain::command_type::CommandType;
 use crate::domain::params::{self, PlaceholderKind};
-use crate::domain::schedule::Frequency;
-use crate::manifest::effective;
-use crate::manifest::set::{Located, ManifestSet};
-use crate::manifest::types::{
-    InvocationDocument, ParameterValue, Schedule, ScheduleKeyword, StackDocument,
-};
+use crate::manifest::types::{ParameterSpec, ParameterValue};
+use crate::manifest::valid::{Recurrence, ValidInvocation, ValidStack};
 
 use crate::reconcile::command::model::DesiredCommand;
 use crate::reconcile::ownership::{TAG_NAME, TAG_STACK};
@@ -22,91 +17,41 @@ use super::model::{
     TargetSelector, inputs_hash, run_digest, spec_hash,
 };
 
-pub fn build(
-    set: &ManifestSet,
-    stack: &Located<StackDocument>,
-    commands: &[DesiredCommand],
-) -> anyhow::Result<Vec<DesiredInvocation>> {
-    set.invocations
-        .iter()
-        .map(|i| invocation(set, stack, commands, i))
-        .collect()
-}
-
-fn invocation(
-    set: &ManifestSet,
-    stack: &Located<StackDocument>,
-    commands: &[DesiredCommand],
-    inv: &Located<InvocationDocument>,
-) -> anyhow::Result<DesiredInvocation> {
-    let spec = &inv.doc.spec;
-    let name = &inv.doc.metadata.name;
-    let region = spec
-        .region
-        .clone()
-        .unwrap_or_else(|| stack.doc.spec.region.clone());
-    let Some(cmd) = commands
-        .iter()
-        .find(|c| c.region == region && c.state.identity() == spec.command)
-    else {
-        bail!(
-            "invocation `{name}` runs command `{}`, which is not declared in {region}",
-            spec.command
-        );
-    };
-    let declared = set
-        .commands
-        .iter()
-        .find(|c| {
-            c.doc.metadata.name == spec.command
-                && c.doc
-                    .spec
-                    .region
-                    .as_deref()
-                    .unwrap_or(&stack.doc.spec.region)
-                    == region
-        })
-        .map(|c| c.doc.spec.parameters.clone())
-        .unwrap_or_default();
+/// `cmd` is the desired state of the command `inv` runs.
+pub fn invocation(
+    inv: &ValidInvocation,
+    stack: &ValidStack,
+    cmd: &DesiredCommand,
+) -> DesiredInvocation {
     let parameters = parameters(
-        spec,
-        &declared,
+        &inv.parameters,
+        &inv.declared,
         &cmd.state.content,
         cmd.state.enable_parameter,
     );
-    let (repeat_mode, frequency) =
-        schedule(&spec.schedule).with_context(|| format!("the schedule of invocation `{name}`"))?;
+    let (repeat_mode, frequency) = schedule(&inv.schedule);
     let selector = TargetSelector {
-        instance_ids: spec.targets.instance_ids.clone(),
-        tags: spec.targets.tags.clone(),
-        resource_group_id: spec.targets.resource_group_id.clone().unwrap_or_default(),
+        instance_ids: inv.targets.instance_ids.clone(),
+        tags: inv.targets.tags.clone(),
+        resource_group_id: inv.targets.resource_group_id.clone().unwrap_or_default(),
     };
     let run = RunOptions {
-        timeout: spec
-            .timeout
-            .map_or(cmd.state.timeout, |t| effective::timeout(Some(t))),
-        working_dir: spec
-            .working_dir
-            .clone()
-            .unwrap_or_else(|| cmd.state.working_dir.clone()),
-        username: spec.username.clone().unwrap_or_default(),
-        windows_password_name: spec.windows_password_name.clone().unwrap_or_default(),
-        container_id: spec.container_id.clone().unwrap_or_default(),
-        container_name: spec.container_name.clone().unwrap_or_default(),
-        termination_mode: spec
+        timeout: inv.timeout,
+        working_dir: inv.working_dir.clone().unwrap_or_default(),
+        username: inv.username.clone().unwrap_or_default(),
+        windows_password_name: inv.windows_password_name.clone().unwrap_or_default(),
+        container_id: inv.container_id.clone().unwrap_or_default(),
+        container_name: inv.container_name.clone().unwrap_or_default(),
+        termination_mode: inv
             .termination_mode
             .map(|m| format!("{m:?}"))
             .unwrap_or_default(),
-        resource_group_id: spec
-            .resource_group_id
-            .clone()
-            .or_else(|| stack.doc.spec.resource_group_id.clone())
-            .unwrap_or_default(),
+        resource_group_id: inv.resource_group_id.clone().unwrap_or_default(),
     };
-    let mut tags: BTreeMap<String, String> = stack.doc.spec.tags.clone();
-    tags.extend(spec.tags.clone());
-    tags.insert(TAG_STACK.into(), stack.doc.metadata.name.clone());
-    tags.insert(TAG_NAME.into(), name.clone());
+    let mut tags: BTreeMap<String, String> = stack.tags.clone();
+    tags.extend(inv.tags.clone());
+    tags.insert(TAG_STACK.into(), stack.name.clone());
+    tags.insert(TAG_NAME.into(), inv.name.clone());
     let builtins = if cmd.state.enable_parameter {
         let mut b: Vec<String> = params::scan(&cmd.state.content)
             .into_iter()
@@ -121,12 +66,8 @@ fn invocation(
     } else {
         Vec::new()
     };
-    let new_schedule = frequency
-        .as_deref()
-        .and_then(|f| Frequency::parse(f).ok())
-        .is_some_and(|f| f.needs_new_agent());
-    let command_type =
-        crate::domain::command_type::CommandType::from_api_name(&cmd.state.command_type);
+    let new_schedule = matches!(&inv.schedule, Recurrence::Period(f) if f.needs_new_agent());
+    let command_type = CommandType::from_api_name(&cmd.state.command_type);
     let needs = Needs {
         os: command_type
             .map_or("linux", |t| t.os().as_str())
@@ -145,11 +86,11 @@ fn invocation(
         &run,
     );
     let inputs = inputs_hash(&command_digest, &parameters, &run);
-    Ok(DesiredInvocation {
-        region,
-        name: name.clone(),
-        source: format!("{}:{}", inv.file.display(), inv.positions.document_line()),
-        command: spec.command.clone(),
+    DesiredInvocation {
+        region: inv.region.clone(),
+        name: inv.name.clone(),
+        source: inv.source.to_string(),
+        command: cmd.state.name.clone(),
         command_type: cmd.state.command_type.clone(),
         command_digest,
         repeat_mode,
@@ -161,19 +102,18 @@ fn invocation(
         needs,
         hash,
         inputs,
-    })
+    }
 }
 
 /// The values sent: those given (literal or `fromEnv`), then the declared defaults of the
 /// rest. Names compare case-insensitively; a given name keeps its spelling.
 fn parameters(
-    spec: &crate::manifest::types::InvocationSpec,
-    declared: &BTreeMap<String, crate::manifest::types::ParameterSpec>,
+    given: &BTreeMap<String, ParameterValue>,
+    declared: &BTreeMap<String, ParameterSpec>,
     content: &str,
     enabled: bool,
 ) -> Vec<PlannedParameter> {
-    let mut out: Vec<PlannedParameter> = spec
-        .parameters
+    let mut out: Vec<PlannedParameter> = given
         .iter()
         .map(|(name, v)| match v {
             ParameterValue::Literal(l) => PlannedParameter {
@@ -220,57 +160,42 @@ fn parameters(
 }
 
 /// RepeatMode and Frequency as the API takes them.
-pub fn schedule(s: &Schedule) -> anyhow::Result<(RepeatMode, Option<String>)> {
-    let period = |f: Result<Frequency, crate::domain::schedule::ScheduleError>| {
-        Ok((RepeatMode::Period, Some(f?.to_api_string())))
-    };
-    match s {
-        Schedule::Keyword(ScheduleKeyword::Once) => Ok((RepeatMode::Once, None)),
-        Schedule::Keyword(ScheduleKeyword::NextBoot) => Ok((RepeatMode::NextRebootOnly, None)),
-        Schedule::Keyword(ScheduleKeyword::EveryBoot) => Ok((RepeatMode::EveryReboot, None)),
-        Schedule::Rate(r) => period(Frequency::parse(&format!("rate({})", r.rate))),
-        Schedule::At(a) => period(Frequency::parse(&format!(
-            "at({} {})",
-            a.at.replace('T', " "),
-            a.timezone.as_deref().unwrap_or("UTC")
-        ))),
-        Schedule::Cron(c) => period(Frequency::cron(&c.cron, c.timezone.as_deref())),
+pub fn schedule(r: &Recurrence) -> (RepeatMode, Option<String>) {
+    match r {
+        Recurrence::Once => (RepeatMode::Once, None),
+        Recurrence::NextBoot => (RepeatMode::NextRebootOnly, None),
+        Recurrence::EveryBoot => (RepeatMode::EveryReboot, None),
+        Recurrence::Period(f) => (RepeatMode::Period, Some(f.to_api_string())),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::types::{AtSchedule, CronSchedule, RateSchedule};
+    use crate::domain::schedule::Frequency;
 
     #[test]
     fn schedules_map_to_repeat_mode_and_frequency() {
-        let kw = |k| schedule(&Schedule::Keyword(k)).unwrap();
-        assert_eq!(kw(ScheduleKeyword::Once), (RepeatMode::Once, None));
+        assert_eq!(schedule(&Recurrence::Once), (RepeatMode::Once, None));
         assert_eq!(
-            kw(ScheduleKeyword::NextBoot),
+            schedule(&Recurrence::NextBoot),
             (RepeatMode::NextRebootOnly, None)
         );
         assert_eq!(
-            kw(ScheduleKeyword::EveryBoot),
+            schedule(&Recurrence::EveryBoot),
             (RepeatMode::EveryReboot, None)
         );
-        let rate = schedule(&Schedule::Rate(RateSchedule { rate: "5m".into() })).unwrap();
-        assert_eq!(rate, (RepeatMode::Period, Some("rate(5m)".into())));
-        let at = schedule(&Schedule::At(AtSchedule {
-            at: "2030-01-13T02:00:00".into(),
-            timezone: Some("Asia/Shanghai".into()),
-        }))
-        .unwrap();
+        let period = |f| schedule(&Recurrence::Period(f));
+        assert_eq!(
+            period(Frequency::parse("rate(5m)").unwrap()),
+            (RepeatMode::Period, Some("rate(5m)".into()))
+        );
+        let at = period(Frequency::parse("at(2030-01-13 02:00:00 Asia/Shanghai)").unwrap());
         assert_eq!(
             at.1.as_deref(),
             Some("at(2030-01-13 02:00:00 Asia/Shanghai)")
         );
-        let cron = schedule(&Schedule::Cron(CronSchedule {
-            cron: "0 15 4 ? * SUN".into(),
-            timezone: Some("Europe/Berlin".into()),
-        }))
-        .unwrap();
+        let cron = period(Frequency::cron("0 15 4 ? * SUN", Some("Europe/Berlin")).unwrap());
         assert_eq!(cron.1.as_deref(), Some("0 15 4 ? * SUN Europe/Berlin"));
     }
 }

@@ -8,6 +8,7 @@ mod common;
 mod emu_common;
 
 mod agent;
+mod architecture;
 mod ci_permissions;
 mod cli_ux;
 mod cloud_client;

@@ -6,6 +6,7 @@
 use crate::cloud_common;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use assistctl::cloud::credential::{CredentialOptions, DefaultChain, SourceContext};
@@ -14,6 +15,8 @@ use assistctl::cloud::sign::{self, SignatureVersion, Unsigned};
 use assistctl::cloud::{ClientBuilder, CredentialProvider, Env, StaticCredentials};
 use cloud_common::*;
 use serde_json::json;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 const KEY_ID: &str = "LTAI5tRecognisableKeyId";
 const SECRET_VALUE: &str = "RecognisableSecret-9f8e7d";
@@ -46,6 +49,11 @@ impl Write for Buffer {
     }
 }
 
+/// Whether the subscriber records. This test shares its process with all the other
+/// integration tests (tests/it is one binary): once it is done, its global TRACE subscriber
+/// must not go on formatting their events, which slows the scaled-clock tests of the agent.
+static CAPTURING: AtomicBool = AtomicBool::new(true);
+
 fn logs() -> &'static Buffer {
     static LOGS: OnceLock<Buffer> = OnceLock::new();
     LOGS.get_or_init(|| {
@@ -55,6 +63,10 @@ fn logs() -> &'static Buffer {
             .with_max_level(tracing::Level::TRACE)
             .with_ansi(false)
             .with_writer(move || writer.clone())
+            .finish()
+            .with(tracing_subscriber::filter::dynamic_filter_fn(|_, _| {
+                CAPTURING.load(Ordering::SeqCst)
+            }))
             .init();
         buffer
     })
@@ -200,6 +212,7 @@ async fn no_secret_in_trace_logs_errors_or_debug() {
     }
 
     let text = captured();
+    CAPTURING.store(false, Ordering::SeqCst);
     assert!(
         text.contains("DeleteCommand") && text.contains("R-retry") && text.contains("attempt"),
         "the subscriber captured the client's events:\n{text}"

@@ -4,7 +4,7 @@
 //! stack's live-state read is. State is a WAL SQLite file with
 //! synchronous=FULL, as `emulator serve --state` runs it. Run: `cargo bench --bench emulator`.
 
-#[path = "../tests/emu_common/mod.rs"]
+#[path = "../tests/it/emu_common.rs"]
 mod emu_common;
 
 use std::sync::Arc;

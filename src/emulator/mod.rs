@@ -29,6 +29,7 @@ pub mod inventory;
 pub mod metrics;
 pub mod server;
 pub mod service;
+pub mod state;
 pub mod store;
 pub mod wire;
 
@@ -228,7 +229,7 @@ impl Emulator {
             }
             m => tracing::info!("agent: {}", m.describe()),
         }
-        let state = Arc::new(server::AppState {
+        let state = Arc::new(state::AppState {
             verifier: auth::Verifier::new(config.access_keys),
             store: Mutex::new(store),
             reader: reader.map(Mutex::new),

@@ -4,7 +4,7 @@
 //! any state change) -> the operation in one SQLite transaction, committed before the answer
 //! -> JSON or XML. One log line per request; secrets are never logged.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
@@ -15,35 +15,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use chrono::Utc;
 
-use super::auth::Verifier;
 use super::errors::{ApiError, Code};
-use super::faults::Faults;
-use super::ids::IdGen;
-use super::inventory::Inventory;
-use super::metrics::Metrics;
-use super::service::{self, Ctx, Fields, ServiceConfig};
-use super::store::Store;
+use super::service::{self, Ctx, Fields};
+use super::state::AppState;
 use super::wire::response::{Rendered, render_error, render_ok};
 use super::wire::{ApiRequest, Params};
 
 /// The only API version of the ECS operations the emulator speaks.
 pub const API_VERSION: &str = "2014-05-26";
-
-/// Everything a request handler needs.
-pub struct AppState {
-    pub verifier: Verifier,
-    pub store: Mutex<Store>,
-    /// Read-only connection for Describe*/List* on a state file (None: use `store`).
-    pub reader: Option<Mutex<rusqlite::Connection>>,
-    pub service: ServiceConfig,
-    pub inventory: Inventory,
-    pub ids: IdGen,
-    pub faults: Faults,
-    pub metrics: Metrics,
-    pub counts: crate::emulator::store::CountCache,
-    /// The time of answers, schedules and runs (real, scaled or advanced).
-    pub clock: crate::emulator::clock::Clock,
-}
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()

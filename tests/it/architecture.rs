@@ -66,7 +66,6 @@ fn no_source_file_is_over_800_lines() {
 }
 
 #[test]
-#[ignore = "enabled when the cycle fixes land"]
 fn no_import_cycle_between_sibling_modules() {
     let krate = Crate::load(&sources());
     let cycles = krate.cycles();

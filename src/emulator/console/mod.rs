@@ -23,7 +23,7 @@ use rusqlite::Connection;
 use serde::Deserialize;
 
 use super::inventory::Inventory;
-use super::server::AppState;
+use super::state::AppState;
 
 /// The console's routes, GET only (axum answers 405 to anything else).
 pub fn routes() -> Router<Arc<AppState>> {

@@ -62,25 +62,7 @@ pub struct InstanceResultRow {
     pub update_time: String,
 }
 
-/// One run of a task on one target: what an agent picks up.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RunRow {
-    pub invoke_id: String,
-    pub instance_id: String,
-    pub repeat: i64,
-    pub status: String,
-    /// `now`, `schedule` or `boot`.
-    pub trigger: String,
-    pub due_time: Option<String>,
-    pub start_time: Option<String>,
-    pub finish_time: Option<String>,
-    pub stop_time: Option<String>,
-    pub exit_code: Option<i64>,
-    pub output: String,
-    pub dropped: i64,
-    pub error_code: String,
-    pub error_info: String,
-}
+pub use super::runs::{RunRow, runs_of};
 
 const INV_COLUMNS: &str = "i.seq, i.invoke_id, i.region_id, i.command_id, i.command_name, i.command_type, i.command_description, i.command_content, i.command_kept, i.enable_parameter, i.parameters, i.repeat_mode, i.frequency, i.timed, i.timeout, i.working_dir, i.username, i.windows_password_name, i.launcher, i.container_id, i.container_name, i.termination_mode, i.oss_output_delivery, i.resource_group_id, i.creation_time, i.status";
 const INV_COUNT: usize = 26;
@@ -373,21 +355,6 @@ pub fn list_results(
             Ok((key, (inv, ii)))
         },
     )
-}
-
-/// Every run of a task (optionally on one target), in order.
-pub fn runs_of(
-    conn: &Connection,
-    invoke_id: &str,
-    instance_id: Option<&str>,
-) -> rusqlite::Result<Vec<RunRow>> {
-    let sql = format!(
-        "SELECT {} FROM runs WHERE invoke_id = ?1 AND (?2 IS NULL OR instance_id = ?2) ORDER BY instance_id, repeat",
-        super::runs::RUN_COLUMNS
-    );
-    conn.prepare_cached(&sql)?
-        .query_map(params![invoke_id, instance_id], super::runs::map_run)?
-        .collect()
 }
 
 /// Moves one target's result to `status`, stamping the stop time.

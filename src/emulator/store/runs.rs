@@ -4,7 +4,40 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::invocations::RunRow;
+/// One run of a task on one target: what an agent picks up.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RunRow {
+    pub invoke_id: String,
+    pub instance_id: String,
+    pub repeat: i64,
+    pub status: String,
+    /// `now`, `schedule` or `boot`.
+    pub trigger: String,
+    pub due_time: Option<String>,
+    pub start_time: Option<String>,
+    pub finish_time: Option<String>,
+    pub stop_time: Option<String>,
+    pub exit_code: Option<i64>,
+    pub output: String,
+    pub dropped: i64,
+    pub error_code: String,
+    pub error_info: String,
+}
+
+/// Every run of a task (optionally on one target), in order.
+pub fn runs_of(
+    conn: &Connection,
+    invoke_id: &str,
+    instance_id: Option<&str>,
+) -> rusqlite::Result<Vec<RunRow>> {
+    let sql = format!(
+        "SELECT {} FROM runs WHERE invoke_id = ?1 AND (?2 IS NULL OR instance_id = ?2) ORDER BY instance_id, repeat",
+        RUN_COLUMNS
+    );
+    conn.prepare_cached(&sql)?
+        .query_map(params![invoke_id, instance_id], map_run)?
+        .collect()
+}
 
 /// One run: task, target, repeat.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

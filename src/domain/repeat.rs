@@ -49,6 +49,12 @@ impl RepeatMode {
     }
 }
 
+impl std::fmt::Display for RepeatMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.api_name())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,11 +79,5 @@ mod tests {
         );
         let m: RepeatMode = serde_json::from_str("\"EveryReboot\"").unwrap();
         assert_eq!(m, RepeatMode::EveryReboot);
-    }
-}
-
-impl std::fmt::Display for RepeatMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.api_name())
     }
 }

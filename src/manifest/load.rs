@@ -22,8 +22,6 @@ pub const MAX_SCRIPT_BYTES: u64 = 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct RawDocument {
     pub file: Arc<Path>,
-    /// 0-based index of the document in its file.
-    pub index: usize,
     pub value: Value,
     pub positions: Positions,
 }
@@ -222,7 +220,6 @@ pub fn load_file(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<RawDocument> {
         .filter(|(_, d)| !d.is_null())
         .map(|(index, value)| RawDocument {
             file: file.clone(),
-            index,
             value,
             positions: Positions::new(source.clone(), index),
         })

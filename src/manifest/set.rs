@@ -20,7 +20,6 @@ use super::types::{CommandDocument, InvocationDocument, StackDocument};
 pub struct Located<T> {
     pub doc: T,
     pub file: Arc<Path>,
-    pub index: usize,
     pub positions: Positions,
 }
 
@@ -186,7 +185,6 @@ fn typed<T: DeserializeOwned>(raw: RawDocument, diags: &mut Vec<Diagnostic>) -> 
         Ok(doc) => Some(Located {
             doc,
             file: raw.file,
-            index: raw.index,
             positions: raw.positions,
         }),
         Err(e) => {

@@ -23,13 +23,6 @@ pub struct Validated {
     pub invocations: Vec<ValidInvocation>,
 }
 
-impl Validated {
-    /// The command an invocation runs.
-    pub fn command_of(&self, inv: &ValidInvocation) -> &ValidCommand {
-        &self.commands[inv.command]
-    }
-}
-
 /// Where a document starts: shown as `file:line`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
@@ -59,7 +52,6 @@ pub struct ValidStack {
     /// Added to every command and invocation.
     pub tags: Tags,
     pub resource_group_id: Option<String>,
-    pub source: Source,
 }
 
 #[derive(Debug, Clone)]

@@ -6,20 +6,20 @@
 //! parts — model, desired, live, diff, apply — [`command`] and [`invocation`]; what they
 //! share sits here: ownership tags and tokens, typed field differences, how apply runs.
 
-pub mod apply;
-pub mod command;
-pub mod decide;
-pub mod desired;
-pub mod digest;
-pub mod execution;
-pub mod field;
-pub mod invocation;
-pub mod observe;
-pub mod options;
-pub mod ownership;
-pub mod plan;
-pub mod saved;
-pub mod stacks;
+pub(crate) mod apply;
+pub(crate) mod command;
+pub(crate) mod decide;
+pub(crate) mod desired;
+pub(crate) mod digest;
+pub(crate) mod execution;
+pub(crate) mod field;
+pub(crate) mod invocation;
+pub(crate) mod observe;
+pub(crate) mod options;
+pub(crate) mod ownership;
+pub(crate) mod plan;
+pub(crate) mod saved;
+pub(crate) mod stacks;
 
 pub use apply::{Outcome, apply};
 pub use command::change::{Action, Change, Conflict, ResourceKind};
@@ -33,6 +33,7 @@ pub use invocation::change::{
     IneligibleInstance, InvocationPlan, PlannedSchedule, TaskAction, TaskChange,
 };
 pub use invocation::fields::TaskField;
+pub use invocation::live::read as read_tasks;
 pub use invocation::model::{
     ParameterSource, PlannedParameter, RepeatMode, RunOptions, TargetSelector,
 };

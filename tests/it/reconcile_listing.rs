@@ -8,7 +8,6 @@ use crate::cloud_common;
 use assistctl::cloud::Error;
 use assistctl::cloud::ops::invocations::DescribeInvocationsRequest;
 use assistctl::cloud::pagination::{self, Reads};
-use assistctl::reconcile::invocation::live as invocation_live;
 use cloud_common::*;
 use serde_json::{Value, json};
 
@@ -87,8 +86,13 @@ async fn a_next_token_answered_twice_is_an_error_not_the_end_of_the_list() {
 async fn the_owned_tasks_a_plan_reads_fail_rather_than_come_back_truncated() {
     let server = server(&["tok-1", "tok-1"]).await;
     let client = client_for(&server).build().unwrap();
-    let r =
-        invocation_live::read(&client, "shop", &["cn-hangzhou".into()], &Reads::default()).await;
+    let r = assistctl::reconcile::read_tasks(
+        &client,
+        "shop",
+        &["cn-hangzhou".into()],
+        &Reads::default(),
+    )
+    .await;
     let err = r.expect_err("a truncated list of owned tasks must not be returned");
     assert!(err.to_string().contains("twice"), "{err}");
     // The stack's tag filter went with every page.

@@ -22,7 +22,6 @@ pub fn build(
         region: s.doc.spec.region.clone(),
         tags: s.doc.spec.tags.clone(),
         resource_group_id: s.doc.spec.resource_group_id.clone(),
-        source: Source::of(s),
     };
     let commands = commands
         .checked
@@ -158,7 +157,6 @@ spec:
         assert_eq!(v.errors(), 0, "{:#?}", v.diagnostics);
         let m = v.model().expect("a model without errors");
         assert_eq!(m.stack.name, "web");
-        assert!(m.stack.source.to_string().ends_with("stack.yaml:1"));
 
         let [here, there] = &m.commands[..] else {
             panic!("two commands: {:#?}", m.commands)
@@ -179,7 +177,7 @@ spec:
         };
         // Each runs the command of its own region, though both name `hello`.
         assert_eq!((greet.command, greet_sh.command), (0, 1));
-        assert_eq!(m.command_of(greet_sh).region, "cn-shanghai");
+        assert_eq!(m.commands[greet_sh.command].region, "cn-shanghai");
         assert!(greet.declared.contains_key("who") && greet_sh.declared.is_empty());
         assert!(
             matches!(&greet.schedule, Recurrence::Period(f) if f.to_api_string() == "rate(1h)")

@@ -74,6 +74,11 @@ pub struct PlannedSchedule {
 pub struct IneligibleInstance {
     pub instance_id: String,
     pub reason: String,
+    /// The per-instance error code the service gives a run refused for this reason
+    /// (`InstanceNotRunning`, `ClientNotRunning`, `ClientNeedUpgrade`,
+    /// `CommandNotApplicable`, `InstanceNotExists`).
+    #[serde(default)]
+    pub code: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -145,4 +150,13 @@ pub struct TaskChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
     pub writes: u32,
+    /// The rollout wave this task belongs to (0 is the first), for a document with a
+    /// `rollout`; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave: Option<u32>,
+    /// The change comes from the fleet, not from the manifests: instances that joined the
+    /// targets (new, or started since the last apply) get their run, or leave a task. A
+    /// nightly drift check does not count it as drift (see `summary.membership`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub membership: bool,
 }

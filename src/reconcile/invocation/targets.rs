@@ -14,6 +14,7 @@ use crate::cloud::ops::instances::{
 use crate::cloud::{Client, Error};
 use crate::domain::command_type::Os;
 use crate::domain::eligibility::{self, InstanceFacts};
+use crate::domain::error_codes::InstanceErrorCode;
 
 use crate::cloud::pagination::{self, Reads};
 
@@ -130,14 +131,19 @@ pub fn resolve(
     let mut ineligible = Vec::new();
     for id in hit {
         let found = inventory.iter().find(|i| i.id == id);
-        match found.map_or_else(
-            || Err("it does not exist in this region".to_string()),
-            |i| check(i, needs),
-        ) {
+        let verdict = match found {
+            None => Err((
+                "it does not exist in this region".to_string(),
+                InstanceErrorCode::InstanceNotExists,
+            )),
+            Some(i) => eligibility::check(&i.facts(), needs).map_err(|e| (e.to_string(), e.code)),
+        };
+        match verdict {
             Ok(()) => eligible.push(id.to_string()),
-            Err(reason) => ineligible.push(IneligibleInstance {
+            Err((reason, code)) => ineligible.push(IneligibleInstance {
                 instance_id: id.to_string(),
                 reason,
+                code: code.api_name().to_string(),
             }),
         }
     }

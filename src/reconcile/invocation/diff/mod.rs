@@ -165,6 +165,8 @@ fn once(
                 added_instances: Vec::new(),
                 client_token: None,
                 writes: 0,
+                wave: None,
+                membership: false,
             };
             if let Some(f) = tags_field(l, d) {
                 change.action = TaskAction::Modify;
@@ -191,6 +193,8 @@ fn once(
                 added_instances: Vec::new(),
                 client_token: None,
                 writes: 0,
+                wave: None,
+                membership: false,
             });
             continue;
         }
@@ -222,6 +226,8 @@ fn once(
             instances: rest,
             added_instances: Vec::new(),
             writes: 1,
+            wave: None,
+            membership: false,
         });
     }
     out
@@ -305,6 +311,8 @@ fn repeating(
                 added_instances: Vec::new(),
                 client_token: None,
                 writes: 0,
+                wave: None,
+                membership: false,
             });
         }
         return out;
@@ -380,6 +388,8 @@ fn fresh(
         added_instances: Vec::new(),
         client_token: None,
         writes: 0,
+        wave: None,
+        membership: false,
     };
     if let Some(p) = prior
         && one_time
@@ -438,6 +448,8 @@ fn fresh(
             prior.map_or("", |p| p.id.as_str()),
         )),
         writes: 1,
+        wave: None,
+        membership: false,
     }
 }
 
@@ -462,6 +474,8 @@ fn compare(
         added_instances: Vec::new(),
         client_token: None,
         writes: 0,
+        wave: None,
+        membership: false,
     };
     if change.fields.is_empty() && !hidden {
         if l.hash != d.hash {
@@ -583,6 +597,8 @@ fn stop(l: &LiveInvocation, why: String) -> TaskChange {
         added_instances: Vec::new(),
         client_token: None,
         writes: 1,
+        wave: None,
+        membership: false,
     }
 }
 

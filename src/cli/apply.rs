@@ -12,7 +12,7 @@ use super::connect::{self, ConnectArgs};
 use super::output::{BOLD, ERROR, OK};
 use super::plan::{DetailArgs, Format, ScopeArgs, exit_code, show};
 use crate::reconcile::{
-    self, Desired, Interrupt, Outcome, Plan, PlanOptions, Progress, Settings, saved,
+    self, Desired, Interrupt, Note, Outcome, Plan, PlanOptions, Progress, Settings, saved,
 };
 use crate::redact::redact;
 
@@ -33,6 +33,10 @@ pub struct Args {
     /// Changes applied at the same time.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
+    /// Do not wait for a rollout's runs: invoke its next wave and return (the next apply
+    /// goes on once that wave has ended).
+    #[arg(long)]
+    pub no_wait: bool,
     #[command(flatten)]
     pub detail: DetailArgs,
     #[command(flatten)]
@@ -117,6 +121,16 @@ async fn run_with(
             println!("{line}");
         }
     };
+    let note = |n: Note<'_>| match n {
+        Note::Line(l) => {
+            if on_terminal {
+                bar.println(l);
+            } else {
+                println!("{l}");
+            }
+        }
+        Note::Status(l) => bar.set_message(l.to_string()),
+    };
     let interrupt = Interrupt::default();
     let watcher = tokio::spawn(watch_signals(Signals::install(), interrupt.clone()));
     let outcome = reconcile::apply(
@@ -127,6 +141,8 @@ async fn run_with(
             env: &env,
             done: &done,
             interrupt: &interrupt,
+            wait: !args.no_wait,
+            note: &note,
         },
     )
     .await;
@@ -279,8 +295,13 @@ fn progress(n: u64) -> ProgressBar {
     bar
 }
 
+/// Exit code of an apply that left a rollout halted (and of `plan --detailed-exitcode` that
+/// finds one): neither in sync nor a plain error, it needs a person.
+pub const HALTED: u8 = 3;
+
 /// The failures again (a long log buries them), what was not started, and the summary.
-/// Exit code: 0 all applied, 1 something failed, 128 + the signal when interrupted.
+/// Exit code: 0 all applied, 1 something failed, 3 a rollout halted, 128 + the signal when
+/// interrupted.
 fn report(o: &Outcome, secrets: &crate::redact::Secrets, signal: Option<Signal>) -> u8 {
     let r = |s: &str| redact(s, secrets);
     let request = |id: &str| {
@@ -327,13 +348,54 @@ fn report(o: &Outcome, secrets: &crate::redact::Secrets, signal: Option<Signal>)
     for race in &o.races {
         eprintln!("{ERROR}error{ERROR:#}: racing apply: {race}");
     }
+    for ro in &o.rollouts {
+        for f in &ro.failures {
+            eprintln!(
+                "{ERROR}error{ERROR:#}: rollout {} ({}) batch {} failed: {} (request id {}): {}",
+                ro.name,
+                ro.region,
+                f.batch,
+                f.code,
+                request(&f.request_id),
+                r(&f.message)
+            );
+        }
+        if let Some(why) = &ro.halted {
+            eprintln!(
+                "{ERROR}rollout {} ({}) {why}{ERROR:#}; no later wave was invoked. Fix the script (a new spec starts a new rollout), raise maxErrors, or accept the failures with `assistctl apply --resume {}`",
+                ro.name, ro.region, ro.name
+            );
+            for f in &ro.failed {
+                let exit = f.exit_code.map_or("-".to_string(), |c| c.to_string());
+                let code = if f.error_code.is_empty() {
+                    String::new()
+                } else {
+                    format!(", error {} {}", f.error_code, r(&f.error_info))
+                };
+                eprintln!(
+                    "  {} {} exit {exit}{code} (task {})",
+                    f.instance_id, f.status, f.task
+                );
+                for line in &f.output {
+                    eprintln!("    | {}", r(line));
+                }
+            }
+        }
+        if let Some(left) = &ro.left {
+            println!("rollout {} ({}): {left}", ro.name, ro.region);
+        }
+    }
     if !o.not_started.is_empty() {
         println!("Not started ({}):", o.not_started.len());
         for l in &o.not_started {
             println!("  {l}");
         }
     }
-    let applied = o.applied.len() + o.tasks.applied.len() + o.moved.len();
+    let applied = o.applied.len()
+        + o.tasks.applied.len()
+        + o.moved.len()
+        + o.rollouts.iter().map(|r| r.applied.len()).sum::<usize>();
+    let halted = o.halted().count();
     let failed = o.failed();
     if let Some(sig) = signal {
         println!(
@@ -342,6 +404,14 @@ fn report(o: &Outcome, secrets: &crate::redact::Secrets, signal: Option<Signal>)
             o.not_started.len()
         );
         return sig.exit_code();
+    }
+    if failed == 0 && o.not_started.is_empty() && halted > 0 {
+        println!(
+            "{ERROR}Apply halted:{ERROR:#} {applied} {} applied; {halted} {} halted (see above).",
+            if applied == 1 { "change" } else { "changes" },
+            if halted == 1 { "rollout is" } else { "rollouts are" }
+        );
+        return HALTED;
     }
     if failed == 0 && o.not_started.is_empty() {
         println!(

@@ -20,7 +20,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.
+    /// Exit 0 when there is nothing to do, 2 when there are changes, 3 when a rollout is
+    /// halted, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
     #[command(flatten)]
@@ -52,6 +53,10 @@ pub struct ScopeArgs {
     /// environment in one region): warn instead of refusing the plan.
     #[arg(long)]
     pub allow_duplicates: bool,
+    /// Resume the halted rollout of invocation NAME: its failures so far are accepted and
+    /// the next waves run. May be repeated.
+    #[arg(long, value_name = "NAME")]
+    pub resume: Vec<String>,
 }
 
 impl ScopeArgs {
@@ -62,6 +67,7 @@ impl ScopeArgs {
             strict: self.strict,
             take_over_from: self.take_over_from.clone(),
             allow_duplicates: self.allow_duplicates,
+            resume: self.resume.clone(),
         }
     }
 }
@@ -148,6 +154,29 @@ pub fn exit_code(plan: &Plan, detailed: bool) -> u8 {
             eprintln!("{ERROR}error{ERROR:#}: {b}");
         }
         return 1;
+    }
+    if detailed {
+        let halted: Vec<String> = plan
+            .invocations
+            .iter()
+            .filter_map(|i| {
+                let r = i.rollout.as_ref()?;
+                matches!(r.state, crate::reconcile::RolloutState::Halted { .. }).then(|| {
+                    format!(
+                        "rollout {} ({}) is {}",
+                        i.name,
+                        i.region,
+                        crate::reconcile::describe_rollout(&r.state)
+                    )
+                })
+            })
+            .collect();
+        if !halted.is_empty() {
+            for h in &halted {
+                eprintln!("{ERROR}halted{ERROR:#}: {h}");
+            }
+            return super::apply::HALTED;
+        }
     }
     u8::from(detailed && plan.has_changes()) * 2
 }

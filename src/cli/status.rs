@@ -19,6 +19,8 @@ use crate::domain::status::TargetStatus;
 use crate::reconcile::desired::Desired;
 use crate::reconcile::invocation::live as invocation_live;
 use crate::reconcile::invocation::model::LiveInvocation;
+use crate::reconcile::invocation::{rollout, targets};
+use crate::reconcile::{RolloutPlan};
 use crate::redact::{Secrets, redact};
 
 #[derive(Debug, clap::Args)]
@@ -199,14 +201,16 @@ async fn watch(
                 None => {
                     match args.format {
                         Format::Text => print!("Stack `{stack}` has no invocation tasks.\n"),
-                        Format::Json => {
-                            print!("{}", json_report(stack, &[], &[], args.lines, secrets))
-                        }
+                        Format::Json => print!(
+                            "{}",
+                            json_report(stack, &[], &[], &Rollouts::new(), args.lines, secrets)
+                        ),
                     }
                     return Ok(0);
                 }
             }
         }
+        let rollouts = rollouts(client, desired, &live).await?;
         let mut results = Vec::new();
         for d in &docs {
             for t in &d.tasks {
@@ -214,10 +218,13 @@ async fn watch(
             }
         }
         let show = || match args.format {
-            Format::Text => print!("{}", redact(&report(&docs, &results, args.lines), secrets)),
+            Format::Text => print!(
+                "{}",
+                redact(&report(&docs, &results, &rollouts, args.lines), secrets)
+            ),
             Format::Json => print!(
                 "{}",
-                json_report(stack, &docs, &results, args.lines, secrets)
+                json_report(stack, &docs, &results, &rollouts, args.lines, secrets)
             ),
         };
         if !args.wait {
@@ -291,7 +298,49 @@ async fn watch(
     }
 }
 
-fn report(docs: &[Latest<'_>], results: &[Vec<InvocationResult>], lines: usize) -> String {
+/// The rollout of each document that declares one, by (region, name).
+type Rollouts = BTreeMap<(String, String), RolloutPlan>;
+
+/// Where each declared rollout stands, decided as plan decides it: from its tasks and the
+/// instances its targets resolve to now (one inventory read per region with a rollout).
+async fn rollouts(
+    client: &Client,
+    desired: &Desired,
+    live: &[LiveInvocation],
+) -> anyhow::Result<Rollouts> {
+    let mut out = Rollouts::new();
+    let mut inventories = BTreeMap::new();
+    for d in &desired.invocations {
+        let Some(policy) = &d.rollout else { continue };
+        if !inventories.contains_key(&d.region) {
+            let inv = targets::read(client, &d.region, &Reads::default()).await?;
+            inventories.insert(d.region.clone(), inv);
+        }
+        let (eligible, _) = targets::resolve(&inventories[&d.region], &d.selector, &d.needs);
+        let group: Vec<&LiveInvocation> = live
+            .iter()
+            .filter(|l| l.region == d.region && l.name == d.name)
+            .collect();
+        let (plan, _) = rollout::plan(
+            &desired.stack,
+            d,
+            policy,
+            &eligible,
+            &group,
+            false,
+            chrono::Utc::now(),
+        );
+        out.insert((d.region.clone(), d.name.clone()), plan);
+    }
+    Ok(out)
+}
+
+fn report(
+    docs: &[Latest<'_>],
+    results: &[Vec<InvocationResult>],
+    rollouts: &Rollouts,
+    lines: usize,
+) -> String {
     let mut out = String::new();
     let mut rows = results.iter();
     for d in docs {
@@ -299,6 +348,12 @@ fn report(docs: &[Latest<'_>], results: &[Vec<InvocationResult>], lines: usize) 
             "{BOLD}invocation {}{BOLD:#} ({})\n",
             d.name, d.region
         ));
+        if let Some(r) = rollouts.get(&(d.region.to_string(), d.name.to_string())) {
+            out.push_str(&format!(
+                "  rollout: {}\n",
+                crate::render::rollout::state(d.name, r)
+            ));
+        }
         for t in &d.tasks {
             let schedule = match t.frequency.as_str() {
                 "" => t.repeat_name().to_string(),
@@ -362,6 +417,7 @@ fn json_report(
     stack: &str,
     docs: &[Latest<'_>],
     results: &[Vec<InvocationResult>],
+    rollouts: &Rollouts,
     lines: usize,
     secrets: &Secrets,
 ) -> String {
@@ -430,7 +486,18 @@ fn json_report(
                     })
                 })
                 .collect();
-            json!({ "region": d.region, "name": d.name, "tasks": tasks })
+            let mut doc = json!({ "region": d.region, "name": d.name, "tasks": tasks });
+            if let Some(r) = rollouts.get(&(d.region.to_string(), d.name.to_string())) {
+                doc["rollout"] = json!({
+                    "state": r.state,
+                    "description": crate::reconcile::describe_rollout(&r.state),
+                    "instances": r.instances,
+                    "budget": r.budget,
+                    "errors": r.errors,
+                    "waves": r.waves,
+                });
+            }
+            doc
         })
         .collect();
     let doc = json!({

@@ -10,6 +10,7 @@ pub mod error_codes;
 pub mod limits;
 pub mod params;
 pub mod repeat;
+pub mod rollout;
 pub mod schedule;
 pub mod status;
 pub mod tags;

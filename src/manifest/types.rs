@@ -272,6 +272,65 @@ pub struct InvocationSpec {
     /// Tags of the task, merged over the stack's.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: Tags,
+    /// Run a `once` invocation wave by wave: apply invokes a wave, waits for its runs, and
+    /// starts the next only while failed runs stay within `maxErrors`. Without it every
+    /// instance is invoked at once and apply does not wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<Rollout>,
+}
+
+/// How a `once` invocation reaches its instances: in cumulative waves, each waiting for
+/// its runs, halting when failed runs exceed the error budget. Its progress lives on the
+/// tasks (an `assistctl:wave` tag), so a killed apply continues where it stopped and no
+/// instance runs the same spec twice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rollout {
+    /// Cumulative wave sizes, each a number of instances or a percentage of the instances
+    /// (rounded up), increasing, the last `100%`: e.g. `[1, 10%, 50%, 100%]`. Give this or
+    /// `waveSize`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waves: Option<Vec<AmountValue>>,
+    /// Waves of equal size, a number of instances or a percentage (e.g. `10%`: ten waves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave_size: Option<AmountValue>,
+    /// Failed runs the whole rollout tolerates: a number, or a percentage of the instances
+    /// (rounded down). The rollout halts as soon as more fail. Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_errors: Option<AmountValue>,
+    /// What a wave waits for: `success` (default: every other end counts as failed) or
+    /// `finished` (a script that ends with a non-zero exit code counts as done; timeouts,
+    /// errors and runs never delivered still count as failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_for: Option<WaitForName>,
+    /// How long one wave may take, from its invoke until every run ended, as `<n><s|m|h>`;
+    /// runs still going then halt the rollout. Default: the run's timeout plus 5 minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]+[smh]$"))]
+    pub wave_timeout: Option<String>,
+    /// A pause between the end of a wave and the start of the next, as `<n><s|m|h>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]+[smh]$"))]
+    pub pause: Option<String>,
+    /// When the rollout halts, stop the runs of the failing wave that have not ended
+    /// (StopInvocation). Default false: they run to their end.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stop_on_halt: bool,
+}
+
+/// A number of instances, or a percentage such as `10%`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AmountValue {
+    Count(u64),
+    Percent(#[schemars(regex(pattern = r"^[0-9]+%$"))] String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum WaitForName {
+    Success,
+    Finished,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -115,5 +115,7 @@ pub struct ValidInvocation {
     pub resource_group_id: Option<String>,
     /// Its own tags, without the stack's.
     pub tags: Tags,
+    /// How apply reaches its instances: wave by wave (`once` only), or all at once.
+    pub rollout: Option<crate::domain::rollout::Policy>,
     pub source: Source,
 }

@@ -16,6 +16,7 @@ use super::command::apply::{self as command_apply, Failure};
 use super::command::change::{Action, Change};
 use super::execution::{Progress, Settings};
 use super::invocation::apply::{self as invocation_apply, CommandIds, TaskResults};
+use super::invocation::rollout::{self, drive::RolloutOutcome};
 use super::ownership::TAG_STACK;
 use super::plan::{MovedKind, OwnershipMove, Plan};
 
@@ -34,6 +35,8 @@ pub struct Outcome {
     pub not_started: Vec<String>,
     /// Objects another writer made for this stack's documents while apply ran.
     pub races: Vec<String>,
+    /// The rollouts driven, wave by wave.
+    pub rollouts: Vec<RolloutOutcome>,
 }
 
 impl Outcome {
@@ -42,6 +45,12 @@ impl Outcome {
             + self.move_failures.len()
             + self.tasks.failures.len()
             + self.races.len()
+            + self.rollouts.iter().map(|r| r.failures.len()).sum::<usize>()
+    }
+
+    /// The rollouts that are halted after this apply.
+    pub fn halted(&self) -> impl Iterator<Item = &RolloutOutcome> {
+        self.rollouts.iter().filter(|r| r.halted.is_some())
     }
 }
 
@@ -133,6 +142,7 @@ pub async fn apply(client: &Client, plan: &Plan, s: &Settings<'_>) -> Outcome {
     out.races.extend(
         invocation_apply::races(client, &plan.stack, &plan.invocations, &out.tasks, started).await,
     );
+    out.rollouts = rollout::drive::run_all(client, &plan.stack, &plan.invocations, &ids, s).await;
 
     // Deletes last: the old halves of replaces, then the commands no document declares.
     let replaced: Vec<Change> = out

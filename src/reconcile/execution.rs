@@ -35,4 +35,17 @@ pub struct Settings<'a> {
     pub env: &'a Secrets,
     pub done: &'a (dyn Fn(Progress<'_>) + Sync),
     pub interrupt: &'a Interrupt,
+    /// Wait for each rollout wave's runs before the next (false: `apply --no-wait`, which
+    /// invokes one wave and leaves the rest to the next apply).
+    pub wait: bool,
+    /// A rollout's progress as it goes.
+    pub note: &'a (dyn Fn(Note<'_>) + Sync),
+}
+
+/// A rollout's progress: a line for the log, or how the wave being waited for stands
+/// (worth showing only on a terminal, where it replaces the previous one).
+#[derive(Debug, Clone, Copy)]
+pub enum Note<'a> {
+    Line(&'a str),
+    Status(&'a str),
 }

@@ -27,12 +27,15 @@ pub use command::fields::CommandField;
 pub use command::model::CommandState;
 pub use decide::{PlanError, reconcile};
 pub use desired::Desired;
-pub use execution::{Interrupt, Progress, Settings};
+pub use execution::{Interrupt, Note, Progress, Settings};
 pub use field::{FieldDiff, FieldValue};
 pub use invocation::change::{
     IneligibleInstance, InvocationPlan, PlannedSchedule, TaskAction, TaskChange,
 };
 pub use invocation::fields::TaskField;
+pub use invocation::rollout::{
+    FailedRun, RolloutPlan, RolloutState, WavePlan, WaveStatus, describe as describe_rollout,
+};
 pub use invocation::live::read as read_tasks;
 pub use invocation::model::{
     ParameterSource, PlannedParameter, RepeatMode, RunOptions, TargetSelector,

@@ -22,4 +22,8 @@ pub struct PlanOptions {
     /// Another stack owning documents of the same names is meant (e.g. one stack per
     /// environment in one region): warn, do not refuse.
     pub allow_duplicates: bool,
+    /// Halted rollouts (by document name) this apply resumes: the failures so far are
+    /// accepted and the next waves run (`apply --resume NAME`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resume: Vec<String>,
 }

@@ -40,6 +40,9 @@ pub const TAG_INPUTS: &str = "assistctl:inputs";
 /// Tag carrying the 0-based batch index of a task: targets are split into batches of at
 /// most `invocation::model::BATCH_SIZE` instances, one task each.
 pub const TAG_BATCH: &str = "assistctl:batch";
+/// Tag carrying the rollout wave of a task of a document with a `rollout` (see
+/// `domain::rollout::wave_tag`): the rollout's progress lives on its tasks.
+pub const TAG_WAVE: &str = "assistctl:wave";
 /// The tags of a task a person chose (the stack's and the document's): every tag but
 /// assistctl's own (`assistctl:` ownership, hash, inputs and batch) and the service's
 /// reserved system tags (`acs:`, `aliyun`), which nobody can set or remove, so comparing

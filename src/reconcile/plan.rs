@@ -158,6 +158,13 @@ pub struct Summary {
     /// Commands and tasks taken over from other stacks (`ownershipMoves`).
     #[serde(default)]
     pub take_over: usize,
+    /// Rollouts that are halted (`plan --detailed-exitcode` exits 3).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rollouts_halted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
@@ -181,6 +188,17 @@ impl Summary {
 
     /// [`Summary::of`] with the invocations' tasks counted too.
     pub fn with_invocations(mut self, invocations: &[InvocationPlan]) -> Summary {
+        self.rollouts_halted = invocations
+            .iter()
+            .filter(|i| {
+                i.rollout.as_ref().is_some_and(|r| {
+                    matches!(
+                        r.state,
+                        super::invocation::rollout::RolloutState::Halted { .. }
+                    )
+                })
+            })
+            .count();
         for t in invocations.iter().flat_map(|i| &i.tasks) {
             match t.action {
                 TaskAction::NoOp => self.tasks_unchanged += 1,

@@ -69,6 +69,14 @@ pub fn summary_counts(s: &Summary) -> String {
         } else {
             String::new()
         }
+        + &if s.rollouts_halted > 0 {
+            format!(
+                "; {}",
+                plural(s.rollouts_halted, "rollout halted", "rollouts halted")
+            )
+        } else {
+            String::new()
+        }
 }
 
 /// `<= command backup (c-1) in cn-hangzhou: taken over from stack `old``.
@@ -171,7 +179,24 @@ pub fn api_line(a: &ApiCalls) -> String {
 
 /// Nothing to apply and nothing blocking: the short form of the summary.
 pub fn is_in_sync(plan: &Plan) -> bool {
-    !plan.has_changes() && plan.conflicts.is_empty() && plan.blockers.is_empty()
+    !plan.has_changes()
+        && plan.conflicts.is_empty()
+        && plan.blockers.is_empty()
+        && idle_rollouts(plan).next().is_none()
+}
+
+/// Rollouts with nothing to invoke that need an eye: halted, or a wave still running.
+pub fn idle_rollouts(plan: &Plan) -> impl Iterator<Item = &InvocationPlan> {
+    plan.invocations.iter().filter(|i| {
+        i.actions().next().is_none()
+            && i.rollout.as_ref().is_some_and(|r| {
+                matches!(
+                    r.state,
+                    crate::reconcile::RolloutState::Halted { .. }
+                        | crate::reconcile::RolloutState::InProgress { settled: false, .. }
+                )
+            })
+    })
 }
 
 /// `No changes. The stack matches the manifests (N commands checked).`

@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod text;
 
 mod describe;
+pub(crate) mod rollout;
 mod script;
 
 pub use describe::visible;

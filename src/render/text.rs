@@ -132,6 +132,7 @@ impl Writer<'_> {
             }
         }
         self.unrunnable(plan);
+        self.rollouts(plan);
         self.conflicts(plan);
         self.blockers(plan);
         self.not_reconciled(plan);
@@ -278,8 +279,42 @@ impl Writer<'_> {
                 &format!("{}: {}", x.instance_id, x.reason),
             );
         }
+        if let Some(r) = &i.rollout {
+            for (label, text) in super::rollout::lines(&i.name, r) {
+                self.prose(&format!("{DETAIL}{label:<11} "), &text);
+            }
+        }
         for t in i.actions() {
             self.task(t);
+        }
+    }
+
+    /// Rollouts with nothing to invoke now that still need an eye: halted, or a wave
+    /// running.
+    fn rollouts(&mut self, plan: &Plan) {
+        let list: Vec<&InvocationPlan> = describe::idle_rollouts(plan).collect();
+        if list.is_empty() {
+            return;
+        }
+        self.line("");
+        let title = self.paint(YELLOW.bold(), "Rollouts with nothing to invoke now:");
+        self.line(&title);
+        for i in list {
+            self.line("");
+            let head = self.paint(
+                BOLD,
+                &format!(
+                    "invocation {} in {}",
+                    describe::visible(&i.name),
+                    describe::visible(&i.region)
+                ),
+            );
+            self.line(&format!("  {head}"));
+            if let Some(r) = &i.rollout {
+                for (label, text) in super::rollout::lines(&i.name, r) {
+                    self.prose(&format!("{DETAIL}{label:<11} "), &text);
+                }
+            }
         }
     }
 

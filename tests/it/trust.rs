@@ -523,6 +523,8 @@ async fn deletes_and_stops_check_ownership_at_the_moment_of_the_call() {
             env: &Default::default(),
             done: &done,
             interrupt: &Interrupt::default(),
+            wait: true,
+            note: &|_| {},
         },
     )
     .await;

@@ -45,6 +45,8 @@ pub struct Checked<'a> {
     pub schedule: Option<Recurrence>,
     /// The run's timeout: its own, else its command's.
     pub timeout: u64,
+    /// Its rollout, when it declares one and it is valid.
+    pub rollout: Option<crate::domain::rollout::Policy>,
 }
 
 pub fn check_all<'a>(
@@ -107,12 +109,14 @@ pub fn check_all<'a>(
             );
         }
         let (timeout, schedule) = check(inv, cmd.map(|(_, c)| c), stack_tags, ctx, diags);
+        let rollout = super::rollout::check(inv, timeout, stack_tags, diags);
         out.push(Checked {
             doc: inv,
             region,
             command: cmd.map(|(i, _)| i),
             schedule,
             timeout,
+            rollout,
         });
     }
     out

@@ -5,6 +5,7 @@ mod command;
 mod common;
 mod invocation;
 mod model;
+mod rollout;
 mod stack;
 
 use chrono::{DateTime, Utc};

@@ -95,6 +95,7 @@ fn valid_invocation(
             stack.resource_group_id.as_deref(),
         ),
         tags: spec.tags.clone(),
+        rollout: i.rollout.clone(),
         source: Source::of(i.doc),
     })
 }

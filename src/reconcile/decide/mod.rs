@@ -30,6 +30,30 @@ pub enum PlanError {
     /// `--target` names no document.
     #[error("{0}")]
     UnknownTarget(String),
+    /// `--resume` names a document whose rollout is not halted.
+    #[error("{0}")]
+    NotHalted(String),
+}
+
+/// `--resume NAME` must name a document whose rollout is halted: resuming anything else
+/// would do nothing, and the caller believes it did.
+fn check_resume(invocations: &[InvocationPlan], opts: &PlanOptions) -> Result<(), PlanError> {
+    for name in &opts.resume {
+        let doc = invocations
+            .iter()
+            .find(|i| &i.name == name && i.source.is_some());
+        let why = match doc.map(|i| i.rollout.as_ref()) {
+            None => format!("--resume {name}: no Invocation document of this stack is named `{name}`"),
+            Some(None) => format!("--resume {name}: invocation `{name}` declares no rollout, so there is nothing to resume"),
+            Some(Some(r)) if r.resume => continue,
+            Some(Some(r)) => format!(
+                "--resume {name}: the rollout of `{name}` is not halted ({}), so there is nothing to resume",
+                super::invocation::rollout::describe(&r.state)
+            ),
+        };
+        return Err(PlanError::NotHalted(why));
+    }
+    Ok(())
 }
 
 /// The plan that takes the cloud from `live` to `desired`, as of `now` (the plan's time
@@ -51,7 +75,9 @@ pub fn reconcile(
         commands: &command_refs(&changes),
         inventory: &live.inventory,
         now,
+        resume: &opts.resume,
     });
+    check_resume(&invocations, opts)?;
     if !opts.targets.is_empty() {
         changes.retain(|c| opts.targets.contains(&c.name));
         conflicts.retain(|c| opts.targets.contains(&c.name));

@@ -21,7 +21,10 @@ use chrono::{DateTime, Utc};
 
 use crate::cloud::Reads;
 use crate::reconcile::execution::{Progress, Settings};
-use crate::reconcile::ownership::{TAG_BATCH, TAG_HASH, TAG_INPUTS, not_owned, user_tag_delta};
+use crate::domain::rollout::wave_tag;
+use crate::reconcile::ownership::{
+    TAG_BATCH, TAG_HASH, TAG_INPUTS, TAG_WAVE, not_owned, user_tag_delta,
+};
 
 use super::change::{InvocationPlan, TaskAction, TaskChange};
 use super::fields::TaskField;
@@ -134,7 +137,8 @@ pub async fn apply(
         }
     }
     drop(results);
-    let runs = work.iter().filter(|(i, t)| {
+    // A rollout's tasks are invoked wave by wave by `rollout::drive`, after these.
+    let runs = work.iter().filter(|(_, t)| t.wave.is_none()).filter(|(i, t)| {
         matches!(
             t.action,
             TaskAction::Invoke | TaskAction::Reinvoke | TaskAction::Modify
@@ -257,7 +261,22 @@ pub async fn races(
     out
 }
 
-fn outcome(i: &InvocationPlan, t: &TaskChange, id: String) -> TaskOutcome {
+/// Invokes one task of the plan (a rollout's wave batch among them): the new task's id, or
+/// the failure as apply reports it.
+pub async fn invoke(
+    client: &Client,
+    stack: &str,
+    i: &InvocationPlan,
+    t: &TaskChange,
+    commands: &CommandIds,
+    env: &Secrets,
+) -> Result<String, TaskFailure> {
+    run(client, stack, i, t, commands, env)
+        .await
+        .map_err(|e| failure(i, t, &e, env))
+}
+
+pub fn outcome(i: &InvocationPlan, t: &TaskChange, id: String) -> TaskOutcome {
     TaskOutcome {
         region: i.region.clone(),
         name: i.name.clone(),
@@ -434,6 +453,9 @@ async fn run(
     tags.push(Tag::new(TAG_HASH, &i.hash));
     tags.push(Tag::new(TAG_INPUTS, &i.inputs_hash));
     tags.push(Tag::new(TAG_BATCH, t.batch.to_string()));
+    if let Some(w) = t.wave {
+        tags.push(Tag::new(TAG_WAVE, wave_tag(w, false)));
+    }
     let params = parameters(i, env);
     let req = InvokeCommandRequest {
         command_id,

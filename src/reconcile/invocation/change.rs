@@ -43,6 +43,9 @@ pub struct InvocationPlan {
     pub ineligible: Vec<IneligibleInstance>,
     /// What apply does, per task (one per batch of at most 50 instances).
     pub tasks: Vec<TaskChange>,
+    /// Where the document's rollout stands and its waves, when it declares one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<super::rollout::RolloutPlan>,
 }
 
 impl InvocationPlan {

@@ -102,6 +102,7 @@ pub fn invocation(
         needs,
         hash,
         inputs,
+        rollout: inv.rollout.clone(),
     }
 }
 

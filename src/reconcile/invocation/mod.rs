@@ -10,5 +10,6 @@ pub mod diff;
 pub mod fields;
 pub mod live;
 pub mod model;
+pub mod rollout;
 pub mod schedule;
 pub mod targets;

@@ -131,6 +131,9 @@ pub struct DesiredInvocation {
     pub hash: String,
     /// [`inputs_hash`] of this spec.
     pub inputs: String,
+    /// Wave by wave (a `once` invocation's `rollout`), else all at once. Not in the spec
+    /// hash: a new policy changes how the rest is reached, and reruns nobody.
+    pub rollout: Option<crate::domain::rollout::Policy>,
 }
 
 /// The part of a command a run depends on and a task does not report: what it runs and

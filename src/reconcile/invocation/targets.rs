@@ -136,7 +136,7 @@ pub fn resolve(
                 "it does not exist in this region".to_string(),
                 InstanceErrorCode::InstanceNotExists,
             )),
-            Some(i) => eligibility::check(&i.facts(), needs).map_err(|e| (e.to_string(), e.code)),
+            Some(i) => check(i, needs).map_err(|e| (e.to_string(), e.code)),
         };
         match verdict {
             Ok(()) => eligible.push(id.to_string()),
@@ -165,8 +165,8 @@ impl InventoryInstance {
 
 /// Whether one instance can run a task with `needs`, as InvokeCommand checks it (one home:
 /// `domain::eligibility`, which the emulator's InvokeCommand uses too).
-pub fn check(i: &InventoryInstance, needs: &Needs) -> Result<(), String> {
-    eligibility::check(&i.facts(), needs).map_err(|e| e.to_string())
+pub fn check(i: &InventoryInstance, needs: &Needs) -> Result<(), eligibility::Ineligible> {
+    eligibility::check(&i.facts(), needs)
 }
 
 /// Whether ModifyInvocationAttribute can change a task on these instances: it needs agent
@@ -262,7 +262,7 @@ mod tests {
         needs.builtins = vec!["InstanceId".into()];
         assert!(check(&i, &needs).is_ok());
         needs.builtins.push("InstanceName".into());
-        assert!(check(&i, &needs).unwrap_err().contains("2.2.3.344"));
+        assert!(check(&i, &needs).unwrap_err().to_string().contains("2.2.3.344"));
     }
 
     #[test]

@@ -61,6 +61,17 @@ pub fn render(plan: &Plan) -> String {
             rank: 2,
         });
     }
+    let waiting: Vec<&InvocationPlan> = describe::idle_rollouts(plan).collect();
+    if !waiting.is_empty() {
+        sections.push(Section {
+            head: "\n### Rollouts with nothing to invoke now\n\nHalted, or a wave still running.\n\n"
+                .into(),
+            items: waiting.iter().map(|i| invocation_details(i)).collect(),
+            noun: "rollouts",
+            order: Order::LargestFirst,
+            rank: 4,
+        });
+    }
     let idle: Vec<&InvocationPlan> = describe::unrunnable(plan).collect();
     if !idle.is_empty() {
         sections.push(Section {
@@ -293,6 +304,13 @@ fn invocations(plan: &Plan) -> impl Iterator<Item = &InvocationPlan> {
         .filter(|i| i.actions().next().is_some())
 }
 
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 fn invocation_row(i: &InvocationPlan) -> String {
     let a = describe::invocation_action(i);
     let why: Vec<String> = i
@@ -358,6 +376,11 @@ fn invocation_details(i: &InvocationPlan) -> String {
                 code(&x.instance_id, In::Text),
                 prose(&x.reason, In::Text)
             ));
+        }
+    }
+    if let Some(r) = &i.rollout {
+        for (label, text) in crate::render::rollout::lines(&i.name, r) {
+            out.push_str(&format!("- {}: {}\n", upper_first(&label), prose(&text, In::Text)));
         }
     }
     if i.actions().next().is_some() {

@@ -31,6 +31,7 @@ use super::fields::{
 use super::model::{
     BATCH_SIZE, CommandRef, DesiredInvocation, LiveInvocation, RepeatMode, RunOptions,
 };
+use super::rollout;
 use super::schedule::planned;
 use super::targets::{Inventory, modify_blocker};
 
@@ -51,6 +52,8 @@ pub struct Inputs<'a> {
     pub inventory: &'a Inventory,
     /// Fire times are shown after this instant.
     pub now: DateTime<Utc>,
+    /// Documents whose halted rollout this apply resumes (`apply --resume`).
+    pub resume: &'a [String],
 }
 
 pub fn diff(inp: &Inputs<'_>) -> Vec<InvocationPlan> {
@@ -83,8 +86,24 @@ fn document(inp: &Inputs<'_>, t: &Target) -> InvocationPlan {
         .filter(|l| l.region == d.region && l.name == d.name)
         .collect();
     let cmd = inp.commands.get(&(d.region.clone(), d.command.clone()));
-    let mut tasks = match d.repeat_mode {
-        RepeatMode::Once => once(inp, t, &group, cmd),
+    let mut rollout_plan = None;
+    let mut tasks = match (d.repeat_mode, &d.rollout) {
+        (RepeatMode::Once, Some(policy)) => {
+            let mut tasks = stop_repeating(&group);
+            let (plan, rollout_tasks) = rollout::plan(
+                inp.stack,
+                d,
+                policy,
+                &t.instances,
+                &group,
+                inp.resume.contains(&d.name),
+                inp.now,
+            );
+            rollout_plan = Some(plan);
+            tasks.extend(rollout_tasks);
+            tasks
+        }
+        (RepeatMode::Once, None) => once(inp, t, &group, cmd),
         _ => repeating(inp, t, &group, cmd),
     };
     tasks.sort_by_key(|x| (x.batch, x.action == TaskAction::Stop));
@@ -111,6 +130,7 @@ fn document(inp: &Inputs<'_>, t: &Target) -> InvocationPlan {
         instances: t.instances.clone(),
         ineligible: t.ineligible.clone(),
         tasks,
+        rollout: rollout_plan,
     }
 }
 
@@ -121,16 +141,7 @@ fn once(
     cmd: Option<&CommandRef>,
 ) -> Vec<TaskChange> {
     let d = &t.desired;
-    let mut out: Vec<TaskChange> = group
-        .iter()
-        .filter(|l| l.is_active() && l.repeat() != Some(RepeatMode::Once))
-        .map(|l| {
-            stop(
-                l,
-                "the document's schedule is now `once`, so its repeating task stops".into(),
-            )
-        })
-        .collect();
+    let mut out = stop_repeating(group);
     let history: Vec<&&LiveInvocation> = group
         .iter()
         .filter(|l| l.repeat() == Some(RepeatMode::Once))
@@ -231,6 +242,20 @@ fn once(
         });
     }
     out
+}
+
+/// The document's schedule is now `once`: its repeating tasks stop.
+fn stop_repeating(group: &[&LiveInvocation]) -> Vec<TaskChange> {
+    group
+        .iter()
+        .filter(|l| l.is_active() && l.repeat() != Some(RepeatMode::Once))
+        .map(|l| {
+            stop(
+                l,
+                "the document's schedule is now `once`, so its repeating task stops".into(),
+            )
+        })
+        .collect()
 }
 
 /// Why a `once` spec runs again: what differs from the latest task.
@@ -638,6 +663,7 @@ fn removed(inp: &Inputs<'_>, tasks: &[&LiveInvocation]) -> Option<InvocationPlan
             .iter()
             .map(|l| stop(l, "its document is gone from the manifests".into()))
             .collect(),
+        rollout: None,
     })
 }
 

@@ -49,6 +49,7 @@ fn desired(
         },
         hash,
         inputs,
+        rollout: None,
     }
 }
 
@@ -115,6 +116,7 @@ fn plan_with(
         now: DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
             .unwrap()
             .with_timezone(&Utc),
+        resume: &[],
     })
 }
 
@@ -302,6 +304,7 @@ fn stopped_repeating_task_is_drift_and_removed_documents_stop() {
         commands: &commands,
         inventory: &Inventory::new(),
         now: Utc::now(),
+        resume: &[],
     });
     assert_eq!(actions(&p), [(TaskAction::Stop, 0, 1)]);
     assert_eq!(p[0].tasks[0].id.as_deref(), Some("t-2"));

@@ -92,6 +92,12 @@ async fn run_with(
         bail!("the plan cannot be applied: resolve the conflicts and errors above first");
     }
     if !plan.has_changes() {
+        if plan.summary.rollouts_halted > 0 {
+            eprintln!(
+                "{ERROR}Nothing to apply, and a rollout is halted{ERROR:#} (see above): fix its script, raise its maxErrors, or accept its failures with `assistctl apply --resume NAME`."
+            );
+            return Ok(HALTED);
+        }
         return Ok(0);
     }
     // Every variable is checked before anything changes, and all missing ones are named.

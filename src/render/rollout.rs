@@ -82,7 +82,7 @@ fn wave(w: &WavePlan) -> String {
         WaveStatus::Waiting => "waiting",
         WaveStatus::Empty => "empty",
     };
-    let mut s = format!("{status}, {} reached in all", w.size);
+    let mut s = format!("{status}, cumulative {}", w.size);
     if !w.instances.is_empty() {
         let mut ids: Vec<&str> = w.instances.iter().take(SHOWN).map(String::as_str).collect();
         let more = w.instances.len().saturating_sub(SHOWN);

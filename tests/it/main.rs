@@ -29,6 +29,7 @@ mod invocation_cli;
 mod readme;
 mod reconcile_cli;
 mod reconcile_listing;
+mod rollout;
 mod render_ci_templates;
 mod render_markdown;
 mod render_snapshots;

@@ -9,7 +9,7 @@ use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::connect::{self, ConnectArgs};
-use super::output::{BOLD, ERROR, OK};
+use super::output::{BOLD, ERROR, HALTED, OK};
 use super::plan::{DetailArgs, Format, ScopeArgs, exit_code, show};
 use crate::reconcile::{
     self, Desired, Interrupt, Note, Outcome, Plan, PlanOptions, Progress, Settings, saved,
@@ -300,10 +300,6 @@ fn progress(n: u64) -> ProgressBar {
     );
     bar
 }
-
-/// Exit code of an apply that left a rollout halted (and of `plan --detailed-exitcode` that
-/// finds one): neither in sync nor a plain error, it needs a person.
-pub const HALTED: u8 = 3;
 
 /// The failures again (a long log buries them), what was not started, and the summary.
 /// Exit code: 0 all applied, 1 something failed, 3 a rollout halted, 128 + the signal when

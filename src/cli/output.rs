@@ -47,3 +47,7 @@ pub fn print_diagnostic(d: &Diagnostic) {
         println!("  {DIM}= help:{DIM:#} {h}");
     }
 }
+
+/// Exit code of an apply that left a rollout halted, and of `plan --detailed-exitcode` that
+/// finds one: neither in sync (0) nor changes (2) nor a plain error (1), it needs a person.
+pub const HALTED: u8 = 3;

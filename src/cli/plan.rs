@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anstream::{eprintln, print};
 
 use super::connect::{self, ConnectArgs};
-use super::output::ERROR;
+use super::output::{ERROR, HALTED};
 use crate::reconcile::{self, Plan, PlanOptions};
 use crate::render;
 
@@ -175,7 +175,7 @@ pub fn exit_code(plan: &Plan, detailed: bool) -> u8 {
             for h in &halted {
                 eprintln!("{ERROR}halted{ERROR:#}: {h}");
             }
-            return super::apply::HALTED;
+            return HALTED;
         }
     }
     u8::from(detailed && plan.has_changes()) * 2

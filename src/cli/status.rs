@@ -20,7 +20,7 @@ use crate::reconcile::desired::Desired;
 use crate::reconcile::invocation::live as invocation_live;
 use crate::reconcile::invocation::model::LiveInvocation;
 use crate::reconcile::invocation::{rollout, targets};
-use crate::reconcile::{RolloutPlan};
+use crate::reconcile::RolloutPlan;
 use crate::redact::{Secrets, redact};
 
 #[derive(Debug, clap::Args)]

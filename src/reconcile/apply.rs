@@ -16,7 +16,7 @@ use super::command::apply::{self as command_apply, Failure};
 use super::command::change::{Action, Change};
 use super::execution::{Progress, Settings};
 use super::invocation::apply::{self as invocation_apply, CommandIds, TaskResults};
-use super::invocation::rollout::{self, drive::RolloutOutcome};
+use super::invocation::waves::{self, RolloutOutcome};
 use super::ownership::TAG_STACK;
 use super::plan::{MovedKind, OwnershipMove, Plan};
 
@@ -142,7 +142,7 @@ pub async fn apply(client: &Client, plan: &Plan, s: &Settings<'_>) -> Outcome {
     out.races.extend(
         invocation_apply::races(client, &plan.stack, &plan.invocations, &out.tasks, started).await,
     );
-    out.rollouts = rollout::drive::run_all(client, &plan.stack, &plan.invocations, &ids, s).await;
+    out.rollouts = waves::run_all(client, &plan.stack, &plan.invocations, &ids, s).await;
 
     // Deletes last: the old halves of replaces, then the commands no document declares.
     let replaced: Vec<Change> = out

@@ -33,8 +33,8 @@ pub use invocation::change::{
     IneligibleInstance, InvocationPlan, PlannedSchedule, TaskAction, TaskChange,
 };
 pub use invocation::fields::TaskField;
-pub use invocation::rollout::{
-    FailedRun, RolloutPlan, RolloutState, WavePlan, WaveStatus, describe as describe_rollout,
+pub use invocation::change::{
+    FailedRun, RolloutPlan, RolloutState, WavePlan, WaveStatus, describe_rollout,
 };
 pub use invocation::live::read as read_tasks;
 pub use invocation::model::{

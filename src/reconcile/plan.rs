@@ -194,7 +194,7 @@ impl Summary {
                 i.rollout.as_ref().is_some_and(|r| {
                     matches!(
                         r.state,
-                        super::invocation::rollout::RolloutState::Halted { .. }
+                        super::invocation::change::RolloutState::Halted { .. }
                     )
                 })
             })

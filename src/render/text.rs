@@ -281,7 +281,7 @@ impl Writer<'_> {
         }
         if let Some(r) = &i.rollout {
             for (label, text) in super::rollout::lines(&i.name, r) {
-                self.prose(&format!("{DETAIL}{label:<11} "), &text);
+                self.prose(&format!("{DETAIL}{:<12}", format!("{label}:")), &text);
             }
         }
         for t in i.actions() {
@@ -312,7 +312,7 @@ impl Writer<'_> {
             self.line(&format!("  {head}"));
             if let Some(r) = &i.rollout {
                 for (label, text) in super::rollout::lines(&i.name, r) {
-                    self.prose(&format!("{DETAIL}{label:<11} "), &text);
+                    self.prose(&format!("{DETAIL}{:<12}", format!("{label}:")), &text);
                 }
             }
         }
@@ -325,8 +325,9 @@ impl Writer<'_> {
             t.id.as_deref()
                 .map_or(String::new(), |id| format!(" {}", describe::visible(id)));
         let n = t.instances.len();
+        let wave = t.wave.map_or(String::new(), |w| format!(" (wave {})", w + 1));
         self.line(&format!(
-            "{DETAIL}{sym} task batch {}{id} {} ({n} {})",
+            "{DETAIL}{sym} task batch {}{wave}{id} {} ({n} {})",
             t.batch,
             t.action.verb(),
             if n == 1 { "instance" } else { "instances" }

@@ -420,7 +420,75 @@ fn invocations() -> Vec<InvocationPlan> {
         reason: "it does not exist in this region".into(),
         code: "InstanceNotExists".into(),
     }];
-    vec![done, disk, gone, idle, kernel, rotate]
+    // A rollout in its second wave: wave 1 done, wave 2 running, waves 3 and 4 to come.
+    let mut deploy = invocation(
+        "deploy-release",
+        "release-app",
+        PlannedSchedule {
+            repeat_mode: RepeatMode::Once,
+            frequency: None,
+            description: "once, when apply invokes it".into(),
+            time_zone: None,
+            next_fires: Vec::new(),
+        },
+    );
+    deploy.targets.tags = BTreeMap::from([("app".to_string(), "web".to_string())]);
+    deploy.instances = (1..=8).map(|i| format!("i-bp1web{i:02}")).collect();
+    let mut wave1 = task(TaskAction::NoOp, 0, Some("t-hz0020"), &["i-bp1web01"]);
+    wave1.wave = Some(0);
+    wave1.reasons =
+        vec!["this spec ran as t-hz0020 (Success); a `once` invocation runs once per spec".into()];
+    let mut wave2 = task(TaskAction::NoOp, 1, Some("t-hz0021"), &["i-bp1web02", "i-bp1web03"]);
+    wave2.wave = Some(1);
+    wave2.reasons =
+        vec!["this spec ran as t-hz0021 (Running); a `once` invocation runs once per spec".into()];
+    let mut wave3 = task(TaskAction::Invoke, 2, None, &["i-bp1web04", "i-bp1web05"]);
+    wave3.wave = Some(2);
+    wave3.reasons = vec!["wave 3 of 4".into()];
+    wave3.client_token = Some("assistctl-5e0c1d2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d".into());
+    let mut wave4 = task(
+        TaskAction::Invoke,
+        3,
+        None,
+        &["i-bp1web06", "i-bp1web07", "i-bp1web08"],
+    );
+    wave4.wave = Some(3);
+    wave4.reasons = vec!["wave 4 of 4".into()];
+    wave4.client_token = Some("assistctl-6f1d2e3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e".into());
+    deploy.tasks = vec![wave1, wave2, wave3, wave4];
+    deploy.rollout = Some(
+        serde_json::from_value(serde_json::json!({
+            "policy": {
+                "waves": {"list": ["1", "25%", "50%", "100%"]},
+                "maxErrors": "1",
+                "waitFor": "success",
+                "waveTimeout": 900,
+                "pause": 60,
+                "stopOnHalt": true
+            },
+            "instances": 8,
+            "budget": 1,
+            "errors": 0,
+            "state": {"state": "inProgress", "wave": 1, "settled": false},
+            "waves": [
+                {"wave": 0, "size": 1, "status": "done", "instances": ["i-bp1web01"],
+                 "succeeded": 1, "failed": 0, "running": 0, "counted": true,
+                 "started": "2026-05-01T01:50:00Z"},
+                {"wave": 1, "size": 3, "status": "running",
+                 "instances": ["i-bp1web02", "i-bp1web03"],
+                 "succeeded": 1, "failed": 0, "running": 1, "counted": true,
+                 "started": "2026-05-01T01:55:00Z"},
+                {"wave": 2, "size": 5, "status": "planned",
+                 "instances": ["i-bp1web04", "i-bp1web05"],
+                 "succeeded": 0, "failed": 0, "running": 0, "counted": true},
+                {"wave": 3, "size": 8, "status": "planned",
+                 "instances": ["i-bp1web06", "i-bp1web07", "i-bp1web08"],
+                 "succeeded": 0, "failed": 0, "running": 0, "counted": true}
+            ]
+        }))
+        .expect("a rollout plan"),
+    );
+    vec![deploy, done, disk, gone, idle, kernel, rotate]
 }
 
 fn in_sync_plan() -> Plan {

@@ -48,7 +48,7 @@ fn check_resume(invocations: &[InvocationPlan], opts: &PlanOptions) -> Result<()
             Some(Some(r)) if r.resume => continue,
             Some(Some(r)) => format!(
                 "--resume {name}: the rollout of `{name}` is not halted ({}), so there is nothing to resume",
-                super::invocation::rollout::describe(&r.state)
+                super::invocation::change::describe_rollout(&r.state)
             ),
         };
         return Err(PlanError::NotHalted(why));

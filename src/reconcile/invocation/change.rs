@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::TaskFieldDiff;
 use super::model::{PlannedParameter, RepeatMode, RunOptions, TargetSelector};
+use crate::domain::rollout::Policy;
 
 /// One Invocation document, or the tasks of a removed one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,7 +46,7 @@ pub struct InvocationPlan {
     pub tasks: Vec<TaskChange>,
     /// Where the document's rollout stands and its waves, when it declares one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rollout: Option<super::rollout::RolloutPlan>,
+    pub rollout: Option<RolloutPlan>,
 }
 
 impl InvocationPlan {
@@ -162,4 +163,106 @@ pub struct TaskChange {
     /// nightly drift check does not count it as drift (see `summary.membership`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub membership: bool,
+}
+
+/// Where a rollout stands and what apply does with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RolloutPlan {
+    pub policy: Policy,
+    /// The instances the rollout covers now: reached, or able to run it.
+    pub instances: usize,
+    /// Failed runs it tolerates among them (`maxErrors` resolved).
+    pub budget: usize,
+    /// Failed runs counted against the budget so far.
+    pub errors: usize,
+    pub state: RolloutState,
+    /// This apply resumes a halted rollout (`apply --resume`): the failures up to the
+    /// halted wave are accepted, and the waves after it run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resume: bool,
+    pub waves: Vec<WavePlan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum RolloutState {
+    /// No wave was invoked yet.
+    NotStarted,
+    /// `wave` was invoked; `settled` once every one of its runs ended.
+    InProgress { wave: u32, settled: bool },
+    /// The rollout stopped at `wave`; `reason` says why and `failed` lists the failed runs.
+    Halted {
+        wave: u32,
+        reason: String,
+        failed: Vec<FailedRun>,
+    },
+    /// Every wave ran and every instance was reached.
+    Complete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedRun {
+    pub instance_id: String,
+    pub task: String,
+    /// The run's status as the service names it (`Failed`, `Timeout`, ...).
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WaveStatus {
+    /// Every run ended.
+    Done,
+    /// Runs are still going.
+    Running,
+    /// The rollout halted here.
+    Halted,
+    /// This apply invokes it (after the waves before it passed).
+    Planned,
+    /// Not invoked, and this apply does not invoke it (the rollout is halted, or a wave
+    /// before it has still to end).
+    Waiting,
+    /// It adds no instance (e.g. `10%` of 3 instances after a first wave of 1).
+    Empty,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WavePlan {
+    /// 0 is the first wave; shown from 1.
+    pub wave: u32,
+    /// Instances reached once this wave is through (cumulative).
+    pub size: usize,
+    pub status: WaveStatus,
+    /// The instances this wave reaches: its tasks', and those this apply invokes in it.
+    pub instances: Vec<String>,
+    pub succeeded: usize,
+    pub failed: usize,
+    /// Runs not ended yet.
+    pub running: usize,
+    /// Its failures count against the budget (false once `apply --resume` accepted them).
+    pub counted: bool,
+    /// When its first task was invoked (its waveTimeout counts from here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+}
+
+/// The state in a few words, for messages: `wave 2 running`, `halted at wave 2: ...`.
+pub fn describe_rollout(s: &RolloutState) -> String {
+    match s {
+        RolloutState::NotStarted => "not started".into(),
+        RolloutState::InProgress {
+            wave,
+            settled: false,
+        } => format!("wave {} running", wave + 1),
+        RolloutState::InProgress { wave, settled: true } => {
+            format!("wave {} done, the next not started", wave + 1)
+        }
+        RolloutState::Halted { wave, reason, .. } => {
+            format!("halted at wave {}: {reason}", wave + 1)
+        }
+        RolloutState::Complete => "complete".into(),
+    }
 }

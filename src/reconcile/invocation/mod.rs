@@ -13,3 +13,4 @@ pub mod model;
 pub mod rollout;
 pub mod schedule;
 pub mod targets;
+pub mod waves;

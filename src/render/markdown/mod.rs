@@ -414,8 +414,9 @@ fn invocation_details(i: &InvocationPlan) -> String {
         if !t.added_instances.is_empty() {
             why.push(format!("adds {}", t.added_instances.join(", ")));
         }
+        let wave = t.wave.map_or(String::new(), |w| format!(" (wave {})", w + 1));
         out.push_str(&format!(
-            "| batch {}{id} | {} | {} | {} |\n",
+            "| batch {}{wave}{id} | {} | {} | {} |\n",
             t.batch,
             t.action.label(),
             t.instances.len(),

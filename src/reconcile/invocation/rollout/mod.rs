@@ -16,121 +16,18 @@
 //!   what happened (a larger `maxErrors`), or `apply --resume NAME` accepts the failures so
 //!   far.
 
-pub mod drive;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::domain::rollout::{Policy, parse_wave_tag};
 use crate::domain::status::TargetStatus;
 use crate::reconcile::ownership::{TAG_WAVE, invoke_token};
 
-use super::change::{TaskAction, TaskChange};
+use super::change::{
+    FailedRun, RolloutPlan, RolloutState, TaskAction, TaskChange, WavePlan, WaveStatus,
+};
 use super::model::{BATCH_SIZE, DesiredInvocation, LiveInvocation, RepeatMode};
-
-/// Where a rollout stands and what apply does with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RolloutPlan {
-    pub policy: Policy,
-    /// The instances the rollout covers now: reached, or able to run it.
-    pub instances: usize,
-    /// Failed runs it tolerates among them (`maxErrors` resolved).
-    pub budget: usize,
-    /// Failed runs counted against the budget so far.
-    pub errors: usize,
-    pub state: RolloutState,
-    /// This apply resumes a halted rollout (`apply --resume`): the failures up to the
-    /// halted wave are accepted, and the waves after it run.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub resume: bool,
-    pub waves: Vec<WavePlan>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "state")]
-pub enum RolloutState {
-    /// No wave was invoked yet.
-    NotStarted,
-    /// `wave` was invoked; `settled` once every one of its runs ended.
-    InProgress { wave: u32, settled: bool },
-    /// The rollout stopped at `wave`; `reason` says why and `failed` lists the failed runs.
-    Halted {
-        wave: u32,
-        reason: String,
-        failed: Vec<FailedRun>,
-    },
-    /// Every wave ran and every instance was reached.
-    Complete,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FailedRun {
-    pub instance_id: String,
-    pub task: String,
-    /// The run's status as the service names it (`Failed`, `Timeout`, ...).
-    pub status: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum WaveStatus {
-    /// Every run ended.
-    Done,
-    /// Runs are still going.
-    Running,
-    /// The rollout halted here.
-    Halted,
-    /// This apply invokes it (after the waves before it passed).
-    Planned,
-    /// Not invoked, and this apply does not invoke it (the rollout is halted, or a wave
-    /// before it has still to end).
-    Waiting,
-    /// It adds no instance (e.g. `10%` of 3 instances after a first wave of 1).
-    Empty,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WavePlan {
-    /// 0 is the first wave; shown from 1.
-    pub wave: u32,
-    /// Instances reached once this wave is through (cumulative).
-    pub size: usize,
-    pub status: WaveStatus,
-    /// The instances this wave reaches: its tasks', and those this apply invokes in it.
-    pub instances: Vec<String>,
-    pub succeeded: usize,
-    pub failed: usize,
-    /// Runs not ended yet.
-    pub running: usize,
-    /// Its failures count against the budget (false once `apply --resume` accepted them).
-    pub counted: bool,
-    /// When its first task was invoked (its waveTimeout counts from here).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started: Option<String>,
-}
-
-/// The state in a few words, for messages: `wave 2 running`, `halted at wave 2: ...`.
-pub fn describe(s: &RolloutState) -> String {
-    match s {
-        RolloutState::NotStarted => "not started".into(),
-        RolloutState::InProgress {
-            wave,
-            settled: false,
-        } => format!("wave {} running", wave + 1),
-        RolloutState::InProgress { wave, settled: true } => {
-            format!("wave {} done, the next not started", wave + 1)
-        }
-        RolloutState::Halted { wave, reason, .. } => {
-            format!("halted at wave {}: {reason}", wave + 1)
-        }
-        RolloutState::Complete => "complete".into(),
-    }
-}
 
 /// One run of this spec on one instance.
 struct Run<'a> {
@@ -423,7 +320,7 @@ fn noop(t: &LiveInvocation) -> TaskChange {
     }
 }
 
-fn count(n: usize) -> String {
+pub(super) fn count(n: usize) -> String {
     if n == 1 {
         "1 instance".into()
     } else {

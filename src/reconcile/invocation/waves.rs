@@ -20,10 +20,10 @@ use crate::reconcile::execution::{Note, Settings};
 use crate::reconcile::ownership::TAG_WAVE;
 use crate::redact::redact;
 
-use super::super::apply::{CommandIds, TaskFailure, TaskOutcome, invoke, outcome};
-use super::super::change::{InvocationPlan, TaskAction, TaskChange};
-use super::super::live;
-use super::{RolloutState, count};
+use super::apply::{CommandIds, TaskFailure, TaskOutcome, invoke, outcome};
+use super::change::{InvocationPlan, RolloutState, TaskAction, TaskChange};
+use super::live;
+use super::rollout::count;
 
 /// Lines of output shown per failed run.
 const OUTPUT_LINES: usize = 5;

@@ -411,7 +411,11 @@ fn report(o: &Outcome, secrets: &crate::redact::Secrets, signal: Option<Signal>)
         println!(
             "{ERROR}Apply halted:{ERROR:#} {applied} {} applied; {halted} {} halted (see above).",
             if applied == 1 { "change" } else { "changes" },
-            if halted == 1 { "rollout is" } else { "rollouts are" }
+            if halted == 1 {
+                "rollout is"
+            } else {
+                "rollouts are"
+            }
         );
         return HALTED;
     }

@@ -16,11 +16,11 @@ use crate::cloud::Reads;
 use crate::cloud::ops::invocations::InvocationResult;
 use crate::domain::repeat::RepeatMode;
 use crate::domain::status::TargetStatus;
+use crate::reconcile::RolloutPlan;
 use crate::reconcile::desired::Desired;
 use crate::reconcile::invocation::live as invocation_live;
 use crate::reconcile::invocation::model::LiveInvocation;
 use crate::reconcile::invocation::{rollout, targets};
-use crate::reconcile::RolloutPlan;
 use crate::redact::{Secrets, redact};
 
 #[derive(Debug, clap::Args)]

@@ -45,7 +45,11 @@ impl Outcome {
             + self.move_failures.len()
             + self.tasks.failures.len()
             + self.races.len()
-            + self.rollouts.iter().map(|r| r.failures.len()).sum::<usize>()
+            + self
+                .rollouts
+                .iter()
+                .map(|r| r.failures.len())
+                .sum::<usize>()
     }
 
     /// The rollouts that are halted after this apply.

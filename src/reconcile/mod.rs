@@ -30,12 +30,12 @@ pub use desired::Desired;
 pub use execution::{Interrupt, Note, Progress, Settings};
 pub use field::{FieldDiff, FieldValue};
 pub use invocation::change::{
+    FailedRun, RolloutPlan, RolloutState, WavePlan, WaveStatus, describe_rollout,
+};
+pub use invocation::change::{
     IneligibleInstance, InvocationPlan, PlannedSchedule, TaskAction, TaskChange,
 };
 pub use invocation::fields::TaskField;
-pub use invocation::change::{
-    FailedRun, RolloutPlan, RolloutState, WavePlan, WaveStatus, describe_rollout,
-};
 pub use invocation::live::read as read_tasks;
 pub use invocation::model::{
     ParameterSource, PlannedParameter, RepeatMode, RunOptions, TargetSelector,

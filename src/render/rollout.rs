@@ -10,7 +10,10 @@ const SHOWN: usize = 5;
 /// `(label, text)` pairs: `rollout`, `state`, then one `wave k/n` per wave.
 pub fn lines(name: &str, r: &RolloutPlan) -> Vec<(String, String)> {
     let mut out = vec![
-        ("rollout".to_string(), policy(&r.policy, r.instances, r.budget)),
+        (
+            "rollout".to_string(),
+            policy(&r.policy, r.instances, r.budget),
+        ),
         ("state".to_string(), state(name, r)),
     ];
     let n = r.waves.len();
@@ -25,13 +28,20 @@ pub fn policy(p: &Policy, instances: usize, budget: usize) -> String {
     let waves = match &p.waves {
         Waves::List(list) => format!(
             "waves {}",
-            list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            list.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         Waves::Size(s) => format!("waves of {s}"),
     };
     let mut s = format!(
         "{waves} of {instances} {}; maxErrors {} ({budget} allowed); waitFor {}; waveTimeout {}",
-        if instances == 1 { "instance" } else { "instances" },
+        if instances == 1 {
+            "instance"
+        } else {
+            "instances"
+        },
         p.max_errors,
         p.wait_for.name(),
         secs(p.wave_timeout)
@@ -65,7 +75,10 @@ pub fn state(name: &str, r: &RolloutPlan) -> String {
             "; nothing more is invoked until the spec or maxErrors changes, or `apply --resume {name}`"
         ));
     } else if !matches!(r.state, RolloutState::NotStarted) {
-        s.push_str(&format!("; {} of {} failed runs allowed", r.errors, r.budget));
+        s.push_str(&format!(
+            "; {} of {} failed runs allowed",
+            r.errors, r.budget
+        ));
     }
     if r.resume {
         s.push_str("; this apply resumes it (the failures so far are accepted)");
@@ -95,7 +108,11 @@ fn wave(w: &WavePlan) -> String {
         s.push_str(&format!(
             "; {} {}: {}{more}",
             w.instances.len(),
-            if w.instances.len() == 1 { "instance" } else { "instances" },
+            if w.instances.len() == 1 {
+                "instance"
+            } else {
+                "instances"
+            },
             ids.join(", ")
         ));
     }
@@ -106,16 +123,20 @@ fn wave(w: &WavePlan) -> String {
             w.succeeded,
             w.failed,
             w.running,
-            if w.counted { "" } else { "; failures accepted by --resume" }
+            if w.counted {
+                ""
+            } else {
+                "; failures accepted by --resume"
+            }
         ));
     }
     s
 }
 
 fn secs(s: u64) -> String {
-    if s % 3600 == 0 {
+    if s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
-    } else if s % 60 == 0 {
+    } else if s.is_multiple_of(60) {
         format!("{}m", s / 60)
     } else {
         format!("{s}s")

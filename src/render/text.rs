@@ -325,7 +325,9 @@ impl Writer<'_> {
             t.id.as_deref()
                 .map_or(String::new(), |id| format!(" {}", describe::visible(id)));
         let n = t.instances.len();
-        let wave = t.wave.map_or(String::new(), |w| format!(" (wave {})", w + 1));
+        let wave = t
+            .wave
+            .map_or(String::new(), |w| format!(" (wave {})", w + 1));
         self.line(&format!(
             "{DETAIL}{sym} task batch {}{wave}{id} {} ({n} {})",
             t.batch,

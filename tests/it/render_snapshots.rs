@@ -438,7 +438,12 @@ fn invocations() -> Vec<InvocationPlan> {
     wave1.wave = Some(0);
     wave1.reasons =
         vec!["this spec ran as t-hz0020 (Success); a `once` invocation runs once per spec".into()];
-    let mut wave2 = task(TaskAction::NoOp, 1, Some("t-hz0021"), &["i-bp1web02", "i-bp1web03"]);
+    let mut wave2 = task(
+        TaskAction::NoOp,
+        1,
+        Some("t-hz0021"),
+        &["i-bp1web02", "i-bp1web03"],
+    );
     wave2.wave = Some(1);
     wave2.reasons =
         vec!["this spec ran as t-hz0021 (Running); a `once` invocation runs once per spec".into()];

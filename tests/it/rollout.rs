@@ -133,7 +133,12 @@ fn forty_instances_are_reached_wave_by_wave_without_overlap() {
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     for w in 1..=4 {
-        assert!(t.contains(&format!("rollout deploy (cn-hangzhou) wave {w}/4: invoking")), "{t}");
+        assert!(
+            t.contains(&format!(
+                "rollout deploy (cn-hangzhou) wave {w}/4: invoking"
+            )),
+            "{t}"
+        );
     }
     assert!(t.contains("wave 4/4: 20 succeeded, 0 failed of 20"), "{t}");
     // Every instance ran exactly once, and no wave started before the one before it ended.
@@ -177,11 +182,17 @@ fn failures_over_the_budget_halt_at_their_wave_and_resume_goes_on() {
     let out = emu.run(&f, &["apply", "--auto-approve", "."]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
-    assert!(t.contains("rollout deploy (cn-hangzhou) halted at wave 2: 2 failed > maxErrors 1"), "{t}");
+    assert!(
+        t.contains("rollout deploy (cn-hangzhou) halted at wave 2: 2 failed > maxErrors 1"),
+        "{t}"
+    );
     for i in [2, 3] {
         assert!(t.contains(&format!("{} Failed exit 4", id(i))), "{t}");
     }
-    assert!(t.contains("release failed on web-02") && t.contains("disk full"), "{t}");
+    assert!(
+        t.contains("release failed on web-02") && t.contains("disk full"),
+        "{t}"
+    );
     assert!(!t.contains("wave 3/4: invoking"), "{t}");
     // Waves 1 and 2 ran, nobody after them.
     for i in 0..40 {
@@ -204,11 +215,17 @@ fn failures_over_the_budget_halt_at_their_wave_and_resume_goes_on() {
     let out = emu.run(&f, &["plan", "--detailed-exitcode"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
-    assert!(t.contains("halted at wave 2: 2 failed > maxErrors 1"), "{t}");
+    assert!(
+        t.contains("halted at wave 2: 2 failed > maxErrors 1"),
+        "{t}"
+    );
     let out = emu.run(&f, &["status", "--path", "."]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
-    assert!(t.contains("rollout: halted at wave 2: 2 failed > maxErrors 1"), "{t}");
+    assert!(
+        t.contains("rollout: halted at wave 2: 2 failed > maxErrors 1"),
+        "{t}"
+    );
     // Apply again without --resume: still halted, nothing runs.
     let out = emu.run(&f, &["apply", "--auto-approve", "."]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
@@ -226,7 +243,12 @@ fn failures_over_the_budget_halt_at_their_wave_and_resume_goes_on() {
     let plan = emu.plan_json(&f);
     assert_eq!(rollout_of(&plan)["state"]["state"], "complete", "{plan}");
     let out = emu.run(&f, &["plan", "--resume", "deploy"]);
-    assert_eq!(out.status.code(), Some(1), "resuming a complete rollout: {}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "resuming a complete rollout: {}",
+        text(&out)
+    );
 }
 
 /// Runs apply until `stop_at` shows in its output, waits `grace`, then kills it with
@@ -254,7 +276,10 @@ fn kill_apply_at(emu: &Emu, f: &Fixture, stop_at: &str, grace: Duration) -> Stri
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(seen.contains(stop_at), "apply ended before `{stop_at}`:\n{seen}");
+    assert!(
+        seen.contains(stop_at),
+        "apply ended before `{stop_at}`:\n{seen}"
+    );
     seen
 }
 
@@ -271,14 +296,25 @@ fn a_killed_apply_continues_where_it_stopped_and_nobody_runs_twice() {
     assert_eq!(state["wave"], 1, "{state}");
     // Killed between waves: during the pause before wave 3.
     let seen = kill_apply_at(&emu, &f, "wave 3/4: pausing", Duration::from_millis(500));
-    assert!(seen.contains("wave 2/4: waiting for the runs of a previous apply"), "{seen}");
+    assert!(
+        seen.contains("wave 2/4: waiting for the runs of a previous apply"),
+        "{seen}"
+    );
     assert!(!seen.contains("wave 2/4: invoking"), "{seen}");
     let out = emu.run(&f, &["apply", "--auto-approve", "."]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
-    assert!(!t.contains("wave 1/4: invoking") && !t.contains("wave 2/4: invoking"), "{t}");
+    assert!(
+        !t.contains("wave 1/4: invoking") && !t.contains("wave 2/4: invoking"),
+        "{t}"
+    );
     for i in 0..20 {
-        assert_eq!(marks(&dir, &id(i)).len(), 1, "{} ran more or less than once", id(i));
+        assert_eq!(
+            marks(&dir, &id(i)).len(),
+            1,
+            "{} ran more or less than once",
+            id(i)
+        );
     }
     let plan = emu.plan_json(&f);
     assert_eq!(rollout_of(&plan)["state"]["state"], "complete");
@@ -292,7 +328,10 @@ fn no_wait_invokes_one_wave_per_apply() {
     let out = emu.run(&f, &["apply", "--auto-approve", "--no-wait", "."]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
-    assert!(t.contains("wave 1 was invoked and not waited for (--no-wait)"), "{t}");
+    assert!(
+        t.contains("wave 1 was invoked and not waited for (--no-wait)"),
+        "{t}"
+    );
     // The next apply waits for wave 1 only if it still runs, then invokes wave 2 and leaves.
     let deadline = Instant::now() + Duration::from_secs(30);
     while marks(&dir, &id(0)).first().and_then(|m| m.1).is_none() {
@@ -314,8 +353,14 @@ fn rollout_rules_are_checked_by_validate() {
         ("    waveSize: 0\n", "reaches nobody"),
         ("    waves: [1, 100%]\n    maxErrors: 100%\n", "never halt"),
         ("    waves: [1, 100%]\n    pause: 0s\n", "is not a duration"),
-        ("    waves: [1, 100%]\n    pause: soon\n", "spec.rollout.pause"),
-        ("    waves: [1, 100%]\n    waveSize: 10%\n", "either `waves`"),
+        (
+            "    waves: [1, 100%]\n    pause: soon\n",
+            "spec.rollout.pause",
+        ),
+        (
+            "    waves: [1, 100%]\n    waveSize: 10%\n",
+            "either `waves`",
+        ),
     ];
     for (rollout, message) in cases {
         let f = manifests("echo hi\n", rollout);

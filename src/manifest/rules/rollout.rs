@@ -88,7 +88,10 @@ pub fn check(
                 .with_help("drop a tag from the document or the stack"),
         );
     }
-    if diags[before..].iter().any(|d| d.severity == Severity::Error) {
+    if diags[before..]
+        .iter()
+        .any(|d| d.severity == Severity::Error)
+    {
         return None;
     }
     Some(Policy {
@@ -104,7 +107,11 @@ pub fn check(
     })
 }
 
-fn waves(inv: &Located<InvocationDocument>, r: &Rollout, diags: &mut Vec<Diagnostic>) -> Option<Waves> {
+fn waves(
+    inv: &Located<InvocationDocument>,
+    r: &Rollout,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Waves> {
     match (&r.waves, &r.wave_size) {
         (Some(_), Some(_)) | (None, None) => {
             diags.push(
@@ -132,7 +139,11 @@ fn waves(inv: &Located<InvocationDocument>, r: &Rollout, diags: &mut Vec<Diagnos
                 diags.push(
                     inv.error(
                         "rollout-waves",
-                        if out.is_empty() { "/spec/rollout/waves" } else { &ptr },
+                        if out.is_empty() {
+                            "/spec/rollout/waves"
+                        } else {
+                            &ptr
+                        },
                         "the last wave must be `100%`, so the rollout reaches every instance",
                     )
                     .with_help("end the list with 100%, e.g. `[1, 10%, 50%, 100%]`"),
@@ -190,10 +201,9 @@ fn amount(
         _ => None,
     };
     if let Some(why) = bad {
-        diags.push(
-            inv.error("rollout-amount", ptr, why)
-                .with_help("a number of instances (e.g. `5`) or a percentage from 1% to 100% (e.g. `10%`)"),
-        );
+        diags.push(inv.error("rollout-amount", ptr, why).with_help(
+            "a number of instances (e.g. `5`) or a percentage from 1% to 100% (e.g. `10%`)",
+        ));
         return None;
     }
     parsed.ok()
@@ -217,8 +227,12 @@ fn duration(
         Some(s) if s > 0 && s <= 7 * 86_400 => Some(s),
         _ => {
             diags.push(
-                inv.error("rollout-duration", ptr, format!("`{text}` is not a duration from 1s to 168h"))
-                    .with_help("write `<n><s|m|h>`, e.g. `90s`, `10m`, `2h`"),
+                inv.error(
+                    "rollout-duration",
+                    ptr,
+                    format!("`{text}` is not a duration from 1s to 168h"),
+                )
+                .with_help("write `<n><s|m|h>`, e.g. `90s`, `10m`, `2h`"),
             );
             None
         }

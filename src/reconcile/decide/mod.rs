@@ -43,8 +43,12 @@ fn check_resume(invocations: &[InvocationPlan], opts: &PlanOptions) -> Result<()
             .iter()
             .find(|i| &i.name == name && i.source.is_some());
         let why = match doc.map(|i| i.rollout.as_ref()) {
-            None => format!("--resume {name}: no Invocation document of this stack is named `{name}`"),
-            Some(None) => format!("--resume {name}: invocation `{name}` declares no rollout, so there is nothing to resume"),
+            None => {
+                format!("--resume {name}: no Invocation document of this stack is named `{name}`")
+            }
+            Some(None) => format!(
+                "--resume {name}: invocation `{name}` declares no rollout, so there is nothing to resume"
+            ),
             Some(Some(r)) if r.resume => continue,
             Some(Some(r)) => format!(
                 "--resume {name}: the rollout of `{name}` is not halted ({}), so there is nothing to resume",

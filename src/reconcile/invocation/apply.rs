@@ -20,8 +20,8 @@ use crate::redact::{Secrets, redact};
 use chrono::{DateTime, Utc};
 
 use crate::cloud::Reads;
-use crate::reconcile::execution::{Progress, Settings};
 use crate::domain::rollout::wave_tag;
+use crate::reconcile::execution::{Progress, Settings};
 use crate::reconcile::ownership::{
     TAG_BATCH, TAG_HASH, TAG_INPUTS, TAG_WAVE, not_owned, user_tag_delta,
 };
@@ -138,12 +138,15 @@ pub async fn apply(
     }
     drop(results);
     // A rollout's tasks are invoked wave by wave by `rollout::drive`, after these.
-    let runs = work.iter().filter(|(_, t)| t.wave.is_none()).filter(|(i, t)| {
-        matches!(
-            t.action,
-            TaskAction::Invoke | TaskAction::Reinvoke | TaskAction::Modify
-        ) && !stopped_failed.contains(&(i.region.clone(), i.name.clone(), t.batch))
-    });
+    let runs = work
+        .iter()
+        .filter(|(_, t)| t.wave.is_none())
+        .filter(|(i, t)| {
+            matches!(
+                t.action,
+                TaskAction::Invoke | TaskAction::Reinvoke | TaskAction::Modify
+            ) && !stopped_failed.contains(&(i.region.clone(), i.name.clone(), t.batch))
+        });
     let mut results = futures::stream::iter(runs)
         .map(|(i, t)| async move {
             if s.interrupt.is_set() {

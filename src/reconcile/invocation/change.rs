@@ -257,7 +257,10 @@ pub fn describe_rollout(s: &RolloutState) -> String {
             wave,
             settled: false,
         } => format!("wave {} running", wave + 1),
-        RolloutState::InProgress { wave, settled: true } => {
+        RolloutState::InProgress {
+            wave,
+            settled: true,
+        } => {
             format!("wave {} done, the next not started", wave + 1)
         }
         RolloutState::Halted { wave, reason, .. } => {

@@ -262,7 +262,12 @@ mod tests {
         needs.builtins = vec!["InstanceId".into()];
         assert!(check(&i, &needs).is_ok());
         needs.builtins.push("InstanceName".into());
-        assert!(check(&i, &needs).unwrap_err().to_string().contains("2.2.3.344"));
+        assert!(
+            check(&i, &needs)
+                .unwrap_err()
+                .to_string()
+                .contains("2.2.3.344")
+        );
     }
 
     #[test]

@@ -166,7 +166,19 @@ async fn drive(
             "{}: waiting for the runs of a previous apply",
             label(w)
         )));
-        if !wait_and_judge(client, i, w, &tasks, started, &mut errors, budget, s, &mut out).await {
+        if !wait_and_judge(
+            client,
+            i,
+            w,
+            &tasks,
+            started,
+            &mut errors,
+            budget,
+            s,
+            &mut out,
+        )
+        .await
+        {
             return out;
         }
         waited_any = true;
@@ -179,7 +191,10 @@ async fn drive(
     }
     for (w, tasks) in waves {
         if s.interrupt.is_set() {
-            out.left = Some(format!("wave {} was not started (apply was interrupted)", w + 1));
+            out.left = Some(format!(
+                "wave {} was not started (apply was interrupted)",
+                w + 1
+            ));
             return out;
         }
         if r.policy.pause > 0 && (waited_any || w > 0) {
@@ -189,7 +204,10 @@ async fn drive(
                 r.policy.pause
             )));
             if !sleep_unless_interrupted(Duration::from_secs(r.policy.pause), s).await {
-                out.left = Some(format!("wave {} was not started (apply was interrupted)", w + 1));
+                out.left = Some(format!(
+                    "wave {} was not started (apply was interrupted)",
+                    w + 1
+                ));
                 return out;
             }
         }
@@ -197,12 +215,11 @@ async fn drive(
         (s.note)(Note::Line(&format!("{}: invoking {}", label(w), count(n))));
         let started = Utc::now();
         let env = s.env;
-        let results: Vec<(&TaskChange, Result<String, TaskFailure>)> =
-            futures::stream::iter(tasks)
-                .map(|t| async move { (t, invoke(client, stack, i, t, commands, env).await) })
-                .buffer_unordered(s.parallelism.max(1))
-                .collect()
-                .await;
+        let results: Vec<(&TaskChange, Result<String, TaskFailure>)> = futures::stream::iter(tasks)
+            .map(|t| async move { (t, invoke(client, stack, i, t, commands, env).await) })
+            .buffer_unordered(s.parallelism.max(1))
+            .collect()
+            .await;
         let mut ids = Vec::new();
         for (t, res) in results {
             match res {
@@ -228,7 +245,19 @@ async fn drive(
             ));
             return out;
         }
-        if !wait_and_judge(client, i, w, &ids, started, &mut errors, budget, s, &mut out).await {
+        if !wait_and_judge(
+            client,
+            i,
+            w,
+            &ids,
+            started,
+            &mut errors,
+            budget,
+            s,
+            &mut out,
+        )
+        .await
+        {
             return out;
         }
         waited_any = true;
@@ -268,7 +297,10 @@ async fn wait_and_judge(
                 return false;
             }
         };
-        let ended = runs.iter().filter(|(_, st)| st.is_some_and(TargetStatus::is_final)).count();
+        let ended = runs
+            .iter()
+            .filter(|(_, st)| st.is_some_and(TargetStatus::is_final))
+            .count();
         let failed: Vec<&(String, Option<TargetStatus>)> = runs
             .iter()
             .filter(|(_, st)| st.is_some_and(|x| r.policy.wait_for.is_error(x)))
@@ -306,7 +338,10 @@ async fn wait_and_judge(
         .iter()
         .filter(|(_, st)| st.is_some_and(|x| r.policy.wait_for.is_error(x)))
         .count();
-    let ok = runs.iter().filter(|(_, st)| *st == Some(TargetStatus::Success)).count();
+    let ok = runs
+        .iter()
+        .filter(|(_, st)| *st == Some(TargetStatus::Success))
+        .count();
     let secs = (Utc::now() - started).num_milliseconds() as f64 / 1000.0;
     *errors += failed;
     (s.note)(Note::Line(&format!(
@@ -337,9 +372,14 @@ async fn halt(
 ) {
     let r = i.rollout.as_ref().expect("a rollout");
     out.halted = Some(format!("halted at wave {}: {why}", w + 1));
-    let going = runs.iter().any(|(_, st)| !st.is_some_and(TargetStatus::is_final));
-    if r.policy.stop_on_halt && going {
-        if let Ok(c) = client.with_region(&i.region) {
+    let going = runs
+        .iter()
+        .any(|(_, st)| !st.is_some_and(TargetStatus::is_final));
+    if r.policy.stop_on_halt
+        && going
+        && let Ok(c) = client.with_region(&i.region)
+    {
+        {
             for id in ids {
                 if let Err(e) = c
                     .stop_invocation(&StopInvocationRequest {
@@ -385,39 +425,41 @@ async fn halt(
     out.failed.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
 }
 
+/// Each instance of some tasks with its run's status.
+type Runs = Vec<(String, Option<TargetStatus>)>;
+
 /// Each instance of the tasks `ids` with its run's status now.
 async fn statuses(
     client: &Client,
     region: &str,
     ids: &[String],
     parallelism: usize,
-) -> Result<Vec<(String, Option<TargetStatus>)>, String> {
+) -> Result<Runs, String> {
     let c = client.with_region(region).map_err(|e| e.to_string())?;
     let c = &c;
-    let pages: Vec<Result<Vec<(String, Option<TargetStatus>)>, String>> =
-        futures::stream::iter(ids)
-            .map(|id| async move {
-                let found = c
-                    .describe_invocations(&DescribeInvocationsRequest {
-                        invoke_id: Some(id.clone()),
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let task = found
-                    .invocations
-                    .into_iter()
-                    .find(|x| &x.invoke_id == id)
-                    .ok_or_else(|| format!("task {id} is gone"))?;
-                Ok(task
-                    .invoke_instances
-                    .into_iter()
-                    .map(|t| (t.instance_id, TargetStatus::from_api(&t.invocation_status)))
-                    .collect())
-            })
-            .buffer_unordered(parallelism.max(1))
-            .collect()
-            .await;
+    let pages: Vec<Result<Runs, String>> = futures::stream::iter(ids)
+        .map(|id| async move {
+            let found = c
+                .describe_invocations(&DescribeInvocationsRequest {
+                    invoke_id: Some(id.clone()),
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            let task = found
+                .invocations
+                .into_iter()
+                .find(|x| &x.invoke_id == id)
+                .ok_or_else(|| format!("task {id} is gone"))?;
+            Ok(task
+                .invoke_instances
+                .into_iter()
+                .map(|t| (t.instance_id, TargetStatus::from_api(&t.invocation_status)))
+                .collect())
+        })
+        .buffer_unordered(parallelism.max(1))
+        .collect()
+        .await;
     let mut out = Vec::new();
     for p in pages {
         out.extend(p?);

@@ -64,8 +64,9 @@ pub fn render(plan: &Plan) -> String {
     let waiting: Vec<&InvocationPlan> = describe::idle_rollouts(plan).collect();
     if !waiting.is_empty() {
         sections.push(Section {
-            head: "\n### Rollouts with nothing to invoke now\n\nHalted, or a wave still running.\n\n"
-                .into(),
+            head:
+                "\n### Rollouts with nothing to invoke now\n\nHalted, or a wave still running.\n\n"
+                    .into(),
             items: waiting.iter().map(|i| invocation_details(i)).collect(),
             noun: "rollouts",
             order: Order::LargestFirst,
@@ -380,7 +381,11 @@ fn invocation_details(i: &InvocationPlan) -> String {
     }
     if let Some(r) = &i.rollout {
         for (label, text) in crate::render::rollout::lines(&i.name, r) {
-            out.push_str(&format!("- {}: {}\n", upper_first(&label), prose(&text, In::Text)));
+            out.push_str(&format!(
+                "- {}: {}\n",
+                upper_first(&label),
+                prose(&text, In::Text)
+            ));
         }
     }
     if i.actions().next().is_some() {
@@ -414,7 +419,9 @@ fn invocation_details(i: &InvocationPlan) -> String {
         if !t.added_instances.is_empty() {
             why.push(format!("adds {}", t.added_instances.join(", ")));
         }
-        let wave = t.wave.map_or(String::new(), |w| format!(" (wave {})", w + 1));
+        let wave = t
+            .wave
+            .map_or(String::new(), |w| format!(" (wave {})", w + 1));
         out.push_str(&format!(
             "| batch {}{wave}{id} | {} | {} | {} |\n",
             t.batch,

@@ -106,11 +106,12 @@ pub fn plan(
     let mut failed = failed_of(resumed_upto);
     let mut state = match current {
         None => RolloutState::NotStarted,
-        Some(w) => halt(policy, &runs, &failed, budget, w, settled(w), now)
-            .unwrap_or(RolloutState::InProgress {
+        Some(w) => halt(policy, &runs, &failed, budget, w, settled(w), now).unwrap_or(
+            RolloutState::InProgress {
                 wave: w,
                 settled: settled(w),
-            }),
+            },
+        ),
     };
     let mut resumed = false;
     let mut out: Vec<TaskChange> = tasks.iter().map(|t| noop(t)).collect();
@@ -264,10 +265,7 @@ fn halt(
     if failed.len() > budget {
         return Some(RolloutState::Halted {
             wave: w,
-            reason: format!(
-                "{} failed > maxErrors {budget}",
-                failed.len()
-            ),
+            reason: format!("{} failed > maxErrors {budget}", failed.len()),
             failed: Vec::new(),
         });
     }

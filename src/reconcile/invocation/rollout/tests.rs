@@ -77,7 +77,10 @@ fn task(
         container_name: String::new(),
         termination_mode: String::new(),
         status: Some(InvocationStatus::Running),
-        instances: runs.iter().map(|(i, s)| (i.to_string(), Some(*s))).collect(),
+        instances: runs
+            .iter()
+            .map(|(i, s)| (i.to_string(), Some(*s)))
+            .collect(),
         tags: [(TAG_WAVE.to_string(), wave_tag(wave, false))].into(),
     }
 }
@@ -137,7 +140,11 @@ fn a_running_wave_is_waited_for_and_the_rest_follows() {
     );
     let sizes: Vec<usize> = invokes(&tasks).iter().map(|(_, i)| i.len()).collect();
     assert_eq!(sizes, [3, 16, 20], "nobody of wave 1 again");
-    assert!(!invokes(&tasks).iter().any(|(_, i)| i.contains(&"i-000".into())));
+    assert!(
+        !invokes(&tasks)
+            .iter()
+            .any(|(_, i)| i.contains(&"i-000".into()))
+    );
 }
 
 #[test]
@@ -175,7 +182,13 @@ fn failures_over_the_budget_halt_and_nothing_more_is_invoked() {
     assert_eq!(p.waves[2].status, WaveStatus::Waiting);
     // A larger budget is a new policy: the same cloud is no longer halted.
     let (p, tasks) = plan("s", &d, &policy(2), &ids(40), &[&t0, &t1], false, now(T0));
-    assert!(matches!(p.state, RolloutState::InProgress { wave: 1, settled: true }));
+    assert!(matches!(
+        p.state,
+        RolloutState::InProgress {
+            wave: 1,
+            settled: true
+        }
+    ));
     assert_eq!(invokes(&tasks)[0].0, 2);
     // With finished, a non-zero exit is done, a timeout still fails.
     let mut lenient = policy(0);
@@ -214,7 +227,11 @@ fn resume_accepts_the_failures_so_far_and_goes_on() {
 fn an_interrupted_wave_is_finished_with_the_same_instances() {
     let d = desired("h1");
     let mut p = policy(0);
-    p.waves = Waves::List(vec![Amount::Count(1), Amount::Count(60), Amount::Percent(100)]);
+    p.waves = Waves::List(vec![
+        Amount::Count(1),
+        Amount::Count(60),
+        Amount::Percent(100),
+    ]);
     let t0 = task("t-0", "h1", 0, 0, &[("i-000", TargetStatus::Success)], T0);
     let (_, first) = plan("s", &d, &p, &ids(100), &[&t0], false, now(T0));
     let wave1 = invokes(&first);
@@ -228,7 +245,10 @@ fn an_interrupted_wave_is_finished_with_the_same_instances() {
         .collect();
     let t1 = task("t-1", "h1", 1, 1, &runs, T0);
     let (state, again) = plan("s", &d, &p, &ids(100), &[&t0, &t1], false, now(T0));
-    assert!(matches!(state.state, RolloutState::InProgress { wave: 1, .. }));
+    assert!(matches!(
+        state.state,
+        RolloutState::InProgress { wave: 1, .. }
+    ));
     let next = invokes(&again);
     assert_eq!(next[0], wave1[1], "the rest of wave 2, the same instances");
     assert_ne!(next[0].0, 2);
@@ -281,7 +301,15 @@ fn a_new_spec_is_a_new_rollout_and_joiners_after_the_last_wave_run_once() {
     assert_eq!(p.instances, 11);
     // Once it ran, the rollout is complete.
     let joined = task("t-2", "h1", 1, 3, &[("i-new", TargetStatus::Success)], T0);
-    let (p, tasks) = plan("s", &d, &policy(0), &fleet, &[&all, &joined], false, now(T0));
+    let (p, tasks) = plan(
+        "s",
+        &d,
+        &policy(0),
+        &fleet,
+        &[&all, &joined],
+        false,
+        now(T0),
+    );
     assert_eq!(p.state, RolloutState::Complete);
     assert!(invokes(&tasks).is_empty());
 }
@@ -294,7 +322,10 @@ fn cancelled_runs_are_reached_again() {
         "h1",
         0,
         0,
-        &[("i-000", TargetStatus::Cancelled), ("i-001", TargetStatus::Success)],
+        &[
+            ("i-000", TargetStatus::Cancelled),
+            ("i-001", TargetStatus::Success),
+        ],
         T0,
     );
     let mut p = policy(0);

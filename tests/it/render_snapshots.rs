@@ -240,6 +240,8 @@ fn task(action: TaskAction, batch: u32, id: Option<&str>, instances: &[&str]) ->
             TaskAction::Invoke | TaskAction::Stop => 1,
             TaskAction::Modify | TaskAction::Reinvoke => 2,
         },
+        wave: None,
+        membership: false,
     }
 }
 
@@ -304,6 +306,7 @@ fn invocations() -> Vec<InvocationPlan> {
     rotate.ineligible = vec![IneligibleInstance {
         instance_id: "i-bp1ord03".into(),
         reason: "a rate, at or time-zone schedule needs agent 2.2.3.282 or later and it has 2.2.0.106 (ClientNeedUpgrade)".into(),
+        code: "ClientNeedUpgrade".into(),
     }];
     let mut invoke = task(TaskAction::Invoke, 0, None, &["i-bp1ord01", "i-bp1ord02"]);
     invoke.reasons = vec!["first run: no task of this document exists yet".into()];
@@ -414,6 +417,7 @@ fn invocations() -> Vec<InvocationPlan> {
     idle.ineligible = vec![IneligibleInstance {
         instance_id: "i-bp1gone01".into(),
         reason: "it does not exist in this region".into(),
+        code: "InstanceNotExists".into(),
     }];
     vec![done, disk, gone, idle, kernel, rotate]
 }

@@ -176,7 +176,7 @@ fn a_new_instance_joining_a_group_of_120_runs_once_and_nobody_else_again() {
     assert_eq!(joins.len(), 1, "{plan}");
     assert_eq!(joins[0]["action"], "invoke");
     assert_eq!(joins[0]["membership"], true);
-    assert_eq!(strings(&joins[0]["instances"]), [new.clone()]);
+    assert_eq!(strings(&joins[0]["instances"]), std::slice::from_ref(&new));
     assert_eq!(joins[0]["batch"], 3, "after the batches that ran");
     assert_eq!(plan["summary"]["membership"], 1);
     assert_eq!(plan["summary"]["invoke"], 1);

@@ -21,7 +21,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Exit 0 when there is nothing to do, 2 when there are changes, 3 when a rollout is
-    /// halted, 1 on error.
+    /// halted, 1 on error. Membership changes alone (instances that joined or left the
+    /// targets) exit 0.
     #[arg(long)]
     pub detailed_exitcode: bool,
     #[command(flatten)]
@@ -146,8 +147,11 @@ pub fn show(plan: &Plan, format: Format, detail: &DetailArgs) -> String {
     }
 }
 
-/// 1 when the plan cannot be applied as is (conflicts, blockers); otherwise 0, or 2 for
-/// changes with --detailed-exitcode.
+/// 1 when the plan cannot be applied as is (conflicts, blockers); otherwise 0, or 2 with
+/// --detailed-exitcode when the manifests and the cloud differ. Membership changes alone
+/// (instances that joined or left the targets: a new or started instance to run, a
+/// removed one) exit 0: a nightly drift check must not turn red because an instance was
+/// stopped or added; apply still runs the joiners, and the note says so.
 pub fn exit_code(plan: &Plan, detailed: bool) -> u8 {
     if !plan.conflicts.is_empty() || !plan.blockers.is_empty() {
         for b in &plan.blockers {
@@ -178,5 +182,16 @@ pub fn exit_code(plan: &Plan, detailed: bool) -> u8 {
             return HALTED;
         }
     }
-    u8::from(detailed && plan.has_changes()) * 2
+    if detailed && plan.has_changes() && !plan.has_drift() {
+        eprintln!(
+            "note: only the fleet changed ({} membership {}: instances joined or left the targets), which is not drift, so the exit code is 0; `assistctl apply` runs them",
+            plan.summary.membership,
+            if plan.summary.membership == 1 {
+                "task"
+            } else {
+                "tasks"
+            }
+        );
+    }
+    u8::from(detailed && plan.has_drift()) * 2
 }

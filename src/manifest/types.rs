@@ -353,6 +353,13 @@ pub struct Targets {
     /// Only instances in this resource group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_group_id: Option<String>,
+    /// Allow the targets to resolve to no instance that can run the invocation. Without it
+    /// `plan` refuses such an invocation, since a mistyped tag or a Windows script aimed at
+    /// Linux instances would otherwise succeed silently forever. Set it for selectors that
+    /// may legitimately match nothing, e.g. an autoscaling group scaled to zero. Changing
+    /// it runs nothing again. An instance id that does not exist is refused regardless.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_empty: bool,
 }
 
 /// A parameter value: a literal or a reference to an environment variable.

@@ -63,6 +63,18 @@ impl Plan {
                 .any(|i| i.actions().next().is_some())
     }
 
+    /// Whether apply would change anything the fleet alone does not explain: what a
+    /// nightly drift check reports (`plan --detailed-exitcode` exits 2 only then). Tasks
+    /// with `membership` (instances that joined or left the targets) are not drift.
+    pub fn has_drift(&self) -> bool {
+        !self.ownership_moves.is_empty()
+            || self.changes.iter().any(|c| c.action != Action::NoOp)
+            || self
+                .invocations
+                .iter()
+                .any(|i| i.actions().any(|t| !t.membership))
+    }
+
     /// Every `fromEnv` variable the tasks apply invokes or modifies need.
     pub fn env_needed(&self) -> Vec<String> {
         let mut out: Vec<String> = self
@@ -158,6 +170,12 @@ pub struct Summary {
     /// Commands and tasks taken over from other stacks (`ownershipMoves`).
     #[serde(default)]
     pub take_over: usize,
+    /// Tasks above (invoke, modify, stop and invoke again, stop) that the fleet causes, not
+    /// the manifests: instances that joined the targets get their run, or instances that
+    /// left leave a task. Not drift: `plan --detailed-exitcode` exits 0 when these are
+    /// the only changes. Added within format 2.
+    #[serde(default)]
+    pub membership: usize,
     /// Rollouts that are halted (`plan --detailed-exitcode` exits 3).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub rollouts_halted: usize,
@@ -200,6 +218,9 @@ impl Summary {
             })
             .count();
         for t in invocations.iter().flat_map(|i| &i.tasks) {
+            if t.membership && t.action != TaskAction::NoOp {
+                self.membership += 1;
+            }
             match t.action {
                 TaskAction::NoOp => self.tasks_unchanged += 1,
                 TaskAction::Invoke => self.invoke += 1,

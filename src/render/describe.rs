@@ -7,7 +7,7 @@ use crate::reconcile::command::change::{Action, ResourceKind};
 use crate::reconcile::command::fields::{CommandField, FIELDS};
 use crate::reconcile::command::model::CommandState;
 use crate::reconcile::field::FieldDiff;
-use crate::reconcile::invocation::change::{InvocationPlan, TaskAction};
+use crate::reconcile::invocation::change::{InvocationPlan, TaskAction, TaskChange};
 use crate::reconcile::invocation::model::ParameterSource;
 use crate::reconcile::plan::{ApiCalls, OwnershipMove, Plan, Summary};
 
@@ -50,6 +50,44 @@ pub fn summary_line(s: &Summary) -> String {
 /// Whether the plan has invocation tasks to count.
 pub fn has_tasks(s: &Summary) -> bool {
     s.invoke + s.modify + s.reinvoke + s.stop + s.tasks_unchanged > 0
+}
+
+/// `; membership: 1 instance joins` when the fleet, not the manifests, causes tasks.
+pub fn membership_counts(plan: &Plan) -> String {
+    let mut joins = 0;
+    let mut leaves = 0;
+    for t in plan.invocations.iter().flat_map(|i| i.actions()) {
+        if !t.membership {
+            continue;
+        }
+        match t.action {
+            TaskAction::Invoke => joins += t.instances.len(),
+            TaskAction::Modify => joins += t.added_instances.len(),
+            _ => leaves += 1,
+        }
+    }
+    let mut parts = Vec::new();
+    if joins > 0 {
+        parts.push(format!(
+            "{} {}",
+            plural(joins, "instance", "instances"),
+            if joins == 1 { "joins" } else { "join" }
+        ));
+    }
+    if leaves > 0 {
+        parts.push(format!(
+            "{} {} instances that left the targets",
+            plural(leaves, "task", "tasks"),
+            if leaves == 1 { "drops" } else { "drop" }
+        ));
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; membership: {} (the fleet changed, not the manifests)",
+        parts.join(", ")
+    )
 }
 
 /// `1 to create, ...; 3 unchanged; 0 conflicts`
@@ -103,9 +141,45 @@ fn task_counts(s: &Summary) -> String {
     )
 }
 
+/// Tasks with an action that the manifests cause (configuration changes).
+pub fn configured(t: &TaskChange) -> bool {
+    t.action != TaskAction::NoOp && !t.membership
+}
+
+/// Tasks with an action that the fleet causes (membership changes).
+pub fn joined(t: &TaskChange) -> bool {
+    t.action != TaskAction::NoOp && t.membership
+}
+
+/// Notes on tasks that stay as they are though the fleet changed: members that are
+/// stopped or offline stay in their repeating task. `(document, region, note)`.
+pub fn membership_notes(plan: &Plan) -> Vec<(&str, &str, &str)> {
+    plan.invocations
+        .iter()
+        .flat_map(|i| {
+            i.tasks
+                .iter()
+                .filter(|t| t.action == TaskAction::NoOp && t.membership)
+                .flat_map(|t| &t.reasons)
+                .filter(|r| r.contains(" stays in task "))
+                .map(|r| (i.name.as_str(), i.region.as_str(), r.as_str()))
+        })
+        .collect()
+}
+
 /// The action a document's heading shows: its tasks' one action, or `~` when they mix.
 pub fn invocation_action(i: &InvocationPlan) -> TaskAction {
-    let mut actions: Vec<TaskAction> = i.actions().map(|t| t.action).collect();
+    invocation_action_of(i, |t| t.action != TaskAction::NoOp)
+}
+
+/// [`invocation_action`] over the tasks `pick` selects.
+pub fn invocation_action_of(i: &InvocationPlan, pick: fn(&TaskChange) -> bool) -> TaskAction {
+    let mut actions: Vec<TaskAction> = i
+        .tasks
+        .iter()
+        .filter(|t| pick(t))
+        .map(|t| t.action)
+        .collect();
     actions.sort();
     actions.dedup();
     match actions.as_slice() {

@@ -125,12 +125,13 @@ impl Writer<'_> {
             for i in plan
                 .invocations
                 .iter()
-                .filter(|i| i.actions().next().is_some())
+                .filter(|i| i.tasks.iter().any(describe::configured))
             {
                 self.line("");
-                self.invocation(i);
+                self.invocation(i, describe::configured);
             }
         }
+        self.membership(plan);
         self.unrunnable(plan);
         self.rollouts(plan);
         self.conflicts(plan);
@@ -141,7 +142,13 @@ impl Writer<'_> {
         let summary = if describe::is_in_sync(plan) {
             describe::no_changes_line(plan)
         } else {
-            describe::summary_line(&plan.summary)
+            let line = describe::summary_line(&plan.summary);
+            let fleet = describe::membership_counts(plan);
+            if fleet.is_empty() {
+                line
+            } else {
+                format!("{}{fleet}.", line.trim_end_matches('.'))
+            }
         };
         let summary = self.paint(BOLD, &summary);
         self.line(&summary);
@@ -192,6 +199,39 @@ impl Writer<'_> {
         }
     }
 
+    /// Membership apart from configuration: what the fleet (instances that joined or left
+    /// the targets, members stopped for now) causes, which a drift check does not count.
+    fn membership(&mut self, plan: &Plan) {
+        let changed: Vec<&InvocationPlan> = plan
+            .invocations
+            .iter()
+            .filter(|i| i.tasks.iter().any(describe::joined))
+            .collect();
+        let notes = describe::membership_notes(plan);
+        if changed.is_empty() && notes.is_empty() {
+            return;
+        }
+        self.line("");
+        let title = self.paint(
+            BOLD,
+            "Membership (the fleet changed, not the manifests; not drift):",
+        );
+        self.line(&title);
+        for i in changed {
+            self.line("");
+            self.invocation(i, describe::joined);
+        }
+        if !notes.is_empty() {
+            self.line("");
+        }
+        for (name, region, note) in notes {
+            self.prose(
+                "  ",
+                &format!("invocation {name} in {region} is left as it is: {note}"),
+            );
+        }
+    }
+
     /// Invocations no instance can run now: nothing is invoked, so they have no action,
     /// but what they target and why nothing can run it is worth a look.
     fn unrunnable(&mut self, plan: &Plan) {
@@ -207,12 +247,13 @@ impl Writer<'_> {
         self.line(&title);
         for i in list {
             self.line("");
-            self.invocation(i);
+            self.invocation(i, |t| t.action != TaskAction::NoOp);
         }
     }
 
-    fn invocation(&mut self, i: &InvocationPlan) {
-        let action = describe::invocation_action(i);
+    /// A document and those of its tasks `pick` selects.
+    fn invocation(&mut self, i: &InvocationPlan, pick: fn(&TaskChange) -> bool) {
+        let action = describe::invocation_action_of(i, pick);
         let style = task_style(action);
         let sym = if action == TaskAction::NoOp {
             self.paint(YELLOW.bold(), "  !")
@@ -284,7 +325,7 @@ impl Writer<'_> {
                 self.prose(&format!("{DETAIL}{:<12}", format!("{label}:")), &text);
             }
         }
-        for t in i.actions() {
+        for t in i.tasks.iter().filter(|t| pick(t)) {
             self.task(t);
         }
     }

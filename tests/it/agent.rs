@@ -724,3 +724,69 @@ fn without_bubblewrap_runs_end_with_an_error_that_says_how_to_fix_it() {
     );
     assert!(r[0]["StartTime"].is_null());
 }
+
+/// The service keeps a scheduled task on an instance that stops; the agent fetches its
+/// tasks when it starts again (aliyun_assist_client `agent/taskengine/scheduletask.go`:
+/// `Fetch` with reason `startup`, then `schedulePeriodicTask` with a rate timer anchored
+/// at the task's CreationTime), so the task fires there again, on its original grid.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_task_keeps_its_grid_on_an_instance_stopped_and_started() {
+    let dir = tempfile::tempdir().unwrap();
+    // One real second is a minute.
+    let (_emu, api) = agent(dir.path(), |c| c.agent.time_scale = 60.0).await;
+    let warm = run(&api, "true", &[API1], &[]).await;
+    finished(&api, &warm, Duration::from_secs(20)).await;
+    let id = run(
+        &api,
+        "date +%s >> /var/log/rate.log",
+        &[API1],
+        &[
+            ("RepeatMode", "Period"),
+            ("Frequency", "rate(1m)"),
+            ("Timeout", "30"),
+        ],
+    )
+    .await;
+    let created = time(&status_of(&api, &id).await["CreationTime"]);
+    history(&api, &id, 1, Duration::from_secs(20)).await;
+    api.r("StopInstance", &[("InstanceId", API1)]).await.ok();
+    let log = || {
+        std::fs::read_to_string(file(dir.path(), API1, "/var/log/rate.log"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    // A run that started right before the stop may still be recorded.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = log();
+    // Three fires pass while it is stopped: none runs.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(log(), before, "a stopped instance ran its task");
+    let stopped = status_of(&api, &id).await;
+    assert_eq!(stopped["InvocationStatus"], "Scheduled", "{stopped}");
+    api.r("StartInstance", &[("InstanceId", API1)]).await.ok();
+    let started = Instant::now();
+    while log() < before + 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the task did not fire again after the start: {} runs",
+            log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The same task, still on the instance, on the grid of its creation time.
+    let inv = status_of(&api, &id).await;
+    assert_eq!(inv["InvocationStatus"], "Scheduled", "{inv}");
+    assert_eq!(
+        inv["InvokeInstances"]["InvokeInstance"][0]["InstanceId"],
+        API1
+    );
+    // The script's `date` is real time; the emulated start times are the service's.
+    let runs = history(&api, &id, before + 2, Duration::from_secs(20)).await;
+    let last = runs.iter().map(|r| time(&r["StartTime"])).max().unwrap();
+    let offset = (last - created).num_seconds().rem_euclid(60);
+    assert!(
+        offset <= 30,
+        "a run after the start is {offset} s off the task's 1-minute grid: {runs:?}"
+    );
+}

@@ -1894,3 +1894,126 @@ async fn list_totals_follow_every_write() {
         "after a delete"
     );
 }
+
+/// ECS instances are tagged as ECS tags them (ResourceType `instance`): the inventory's tags
+/// with the API's changes applied, seen by DescribeInstances (its Tag filter too),
+/// ListTagResources and RunCommand's ResourceTag selection.
+#[tokio::test]
+async fn instances_are_tagged_through_the_tag_apis() {
+    let (_emu, api) = start(|_| {}).await;
+    const API1: &str = "i-bp1api0000000000001";
+    let tagged = |body: &Value| -> Vec<String> {
+        body["Instances"]["Instance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["InstanceId"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let by_group = || async {
+        api.r(
+            "DescribeInstances",
+            &[("Tag.1.Key", "group"), ("Tag.1.Value", "blue")],
+        )
+        .await
+        .ok()
+    };
+    assert!(tagged(&by_group().await).is_empty());
+    api.r(
+        "TagResources",
+        &[
+            ("ResourceType", "instance"),
+            ("ResourceId.1", API1),
+            ("Tag.1.Key", "group"),
+            ("Tag.1.Value", "blue"),
+        ],
+    )
+    .await
+    .ok();
+    let found = by_group().await;
+    assert_eq!(tagged(&found), [API1]);
+    let tags = &found["Instances"]["Instance"][0]["Tags"]["Tag"];
+    assert!(
+        tags.as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["TagKey"] == "app" && t["TagValue"] == "api"),
+        "the inventory's tags stay: {tags}"
+    );
+    let list = api
+        .r(
+            "ListTagResources",
+            &[
+                ("ResourceType", "instance"),
+                ("Tag.1.Key", "group"),
+                ("Tag.1.Value", "blue"),
+            ],
+        )
+        .await
+        .ok();
+    let rows = list["TagResources"]["TagResource"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r["ResourceId"] == API1 && r["ResourceType"] == "instance")
+    );
+    assert!(rows.iter().any(|r| r["TagKey"] == "group"));
+    // RunCommand by ResourceTag reaches it now.
+    let body = api
+        .r(
+            "RunCommand",
+            &[
+                ("Type", "RunShellScript"),
+                ("CommandContent", "true"),
+                ("ResourceTag.1.Key", "group"),
+                ("ResourceTag.1.Value", "blue"),
+            ],
+        )
+        .await
+        .ok();
+    assert!(body["InvokeId"].is_string(), "{body}");
+    // An inventory tag can be removed too.
+    api.r(
+        "UntagResources",
+        &[
+            ("ResourceType", "instance"),
+            ("ResourceId.1", API1),
+            ("TagKey.1", "app"),
+            ("TagKey.2", "group"),
+        ],
+    )
+    .await
+    .ok();
+    assert!(tagged(&by_group().await).is_empty());
+    let all = api
+        .r(
+            "DescribeInstances",
+            &[("InstanceIds", &format!("[\"{API1}\"]"))],
+        )
+        .await
+        .ok();
+    let tags = all["Instances"]["Instance"][0]["Tags"]["Tag"]
+        .as_array()
+        .unwrap();
+    assert!(tags.iter().all(|t| t["TagKey"] != "app"), "{tags:?}");
+    // Unknown ids and other prefixes are refused as for the other types.
+    api.r(
+        "TagResources",
+        &[
+            ("ResourceType", "instance"),
+            ("ResourceId.1", "i-bp1nope0000000000001"),
+            ("Tag.1.Key", "k"),
+        ],
+    )
+    .await
+    .err(404, "InvalidResourceId.NotFound");
+    api.r(
+        "TagResources",
+        &[
+            ("ResourceType", "instance"),
+            ("ResourceId.1", "c-123"),
+            ("Tag.1.Key", "k"),
+        ],
+    )
+    .await
+    .err(403, "InvalidResourceId.NotSupported");
+}

@@ -25,6 +25,7 @@ mod emulator_crash;
 mod emulator_lifecycle;
 mod emulator_sdk;
 mod examples;
+mod fleet_membership;
 mod invocation_cli;
 mod readme;
 mod reconcile_cli;

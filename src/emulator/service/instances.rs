@@ -19,8 +19,9 @@ const INSTANCE_PAGING: PagingRules = PagingRules {
     clamp_max_results: Some((10, 100)),
 };
 
-fn tags_of(i: &Instance) -> Vec<(String, String)> {
-    i.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+/// The instance's tags now (TagResources may have changed the inventory's).
+fn tags_of(ctx: &Ctx<'_>, i: &Instance) -> Result<Vec<(String, String)>, ApiError> {
+    Ok(state::tags(ctx.db, i)?.into_iter().collect())
 }
 
 /// `*` wildcard match, the same semantics as the store's GLOB filter.
@@ -76,19 +77,20 @@ pub fn describe_instances(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fie
         .filter(|i| !i.managed)
         .filter(|i| ids.as_ref().is_none_or(|ids| ids.contains(&i.id)))
         .filter(|i| name.is_none_or(|n| wildcard(n, &i.name)))
-        .filter(|i| i.has_tags(&tag_filter))
     {
+        if !state::has_tags(ctx.db, i, &tag_filter)? {
+            continue;
+        }
         let now = state::current(ctx.db, i)?.status;
         if status.is_none_or(|s| s == now) {
             matching.push((i, now));
         }
     }
     let page = common::page_in_memory(&matching, &paging);
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|(i, status)| {
-            json!({
+    let mut items: Vec<Value> = Vec::new();
+    for (i, status) in &page.items {
+        let tags = tags_of(ctx, i)?;
+        items.push(json!({
                 "InstanceId": i.id,
                 "InstanceName": i.name,
                 "HostName": i.host_name,
@@ -98,10 +100,9 @@ pub fn describe_instances(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fie
                 "RegionId": i.region,
                 "ZoneId": i.zone,
                 "ResourceGroupId": i.resource_group_id,
-                "Tags": common::tags_json(&tags_of(i)),
-            })
-        })
-        .collect();
+                "Tags": common::tags_json(&tags),
+        }));
+    }
     let mut f = Fields::new();
     common::paging_fields(&mut f, &paging, &page);
     f.insert("Instances".into(), json!({ "Instance": items }));
@@ -141,8 +142,10 @@ pub fn describe_managed(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Field
             p.get("ResourceGroupId")
                 .is_none_or(|r| r == i.resource_group_id)
         })
-        .filter(|i| i.has_tags(&tag_filter))
     {
+        if !state::has_tags(ctx.db, i, &tag_filter)? {
+            continue;
+        }
         // A managed server powered off by a script (exit code 193) has no agent to answer:
         // it shows as disconnected until it runs again.
         let live = state::reachable(ctx.db, i)?;
@@ -170,7 +173,7 @@ pub fn describe_managed(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Field
             "LastInvokedTime": act.last_invoked_time.unwrap_or_default(),
             "InvocationCount": act.invocation_count,
             "ResourceGroupId": i.resource_group_id,
-            "Tags": common::tags_array(&tags_of(i)),
+            "Tags": common::tags_array(&tags_of(ctx, i)?),
         }));
     }
     let mut f = Fields::new();

@@ -1,6 +1,7 @@
-//! TagResources, UntagResources, ListTagResources for commands (`c-…`) and invocations
-//! (`t-…`). Other ECS resource types are outside the emulator and answer
-//! `InvalidResourceType.NotFound`.
+//! TagResources, UntagResources, ListTagResources for commands (`c-…`), invocations
+//! (`t-…`) and ECS instances (`i-…`, ResourceType `instance` as ECS spells it: a new
+//! instance joins a tag-selected group by being tagged). Other ECS resource types are
+//! outside the emulator and answer `InvalidResourceType.NotFound`.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,8 @@ use super::common::{self, TAGS};
 use super::{Ctx, Fields};
 use crate::domain::limits;
 use crate::emulator::errors::{ApiError, Code};
-use crate::emulator::store::{commands, invocations, tags};
+use crate::emulator::inventory::Instance;
+use crate::emulator::store::{commands, instances, invocations, tags};
 use crate::emulator::wire::Params;
 
 /// ListTagResources page size (the service's is unconfirmed).
@@ -22,9 +24,12 @@ fn resource_type(p: &Params) -> Result<&'static str, ApiError> {
     match t.to_ascii_lowercase().as_str() {
         "command" => Ok("command"),
         "invocation" => Ok("invocation"),
+        "instance" => Ok("instance"),
         _ => Err(ApiError::new(
             Code::InvalidResourceTypeNotFound,
-            format!("The ResourceType {t:?} is not supported here; use command or invocation."),
+            format!(
+                "The ResourceType {t:?} is not supported here; use command, invocation or instance."
+            ),
         )),
     }
 }
@@ -47,7 +52,11 @@ fn resource_ids(
             format!("At most {MAX_RESOURCE_IDS} ResourceId.N are allowed."),
         ));
     }
-    let prefix = if kind == "command" { "c-" } else { "t-" };
+    let prefix = match kind {
+        "command" => "c-",
+        "instance" => "i-",
+        _ => "t-",
+    };
     for id in &ids {
         if !id.starts_with(prefix) {
             return Err(ApiError::new(
@@ -55,10 +64,10 @@ fn resource_ids(
                 format!("The resource {id:?} is not a {kind} (its id should start with {prefix})."),
             ));
         }
-        let found = if kind == "command" {
-            commands::get(ctx.db, region, id)?.is_some()
-        } else {
-            invocations::get(ctx.db, region, id)?.is_some()
+        let found = match kind {
+            "command" => commands::get(ctx.db, region, id)?.is_some(),
+            "instance" => instance(ctx, region, id).is_some(),
+            _ => invocations::get(ctx.db, region, id)?.is_some(),
         };
         if !found && required {
             return Err(ApiError::new(
@@ -84,7 +93,10 @@ pub fn tag(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiError> 
         ));
     }
     for id in &ids {
-        let mut after: BTreeMap<String, String> = tags::of(ctx.db, kind, id)?.into_iter().collect();
+        let mut after: BTreeMap<String, String> = match instance(ctx, region, id) {
+            Some(i) if kind == "instance" => instances::tags(ctx.db, i)?,
+            _ => tags::of(ctx.db, kind, id)?.into_iter().collect(),
+        };
         after.extend(new.iter().cloned());
         if after.len() > limits::MAX_TAGS {
             return Err(ApiError::new(
@@ -98,7 +110,11 @@ pub fn tag(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiError> 
         }
     }
     for id in &ids {
-        tags::set(ctx.db, kind, id, &new)?;
+        if kind == "instance" {
+            instances::set_tags(ctx.db, id, &new)?;
+        } else {
+            tags::set(ctx.db, kind, id, &new)?;
+        }
     }
     Ok(Fields::new())
 }
@@ -115,7 +131,14 @@ pub fn untag(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiError
     }
     let all = p.bool("All")?.unwrap_or(false);
     for id in &ids {
-        if !keys.is_empty() {
+        if let (Some(i), "instance") = (instance(ctx, region, id), kind) {
+            let keys: Vec<String> = match (keys.is_empty(), all) {
+                (false, _) => keys.clone(),
+                (true, true) => instances::tags(ctx.db, i)?.into_keys().collect(),
+                (true, false) => Vec::new(),
+            };
+            instances::remove_tags(ctx.db, id, &keys)?;
+        } else if !keys.is_empty() {
             tags::remove(ctx.db, kind, id, &keys)?;
         } else if all {
             tags::delete_all(ctx.db, kind, id)?;
@@ -163,11 +186,14 @@ pub fn list(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiError>
         Some(t) => common::decode_token(t)?.max(0) as usize,
     };
     // Rows of resources in this region only.
-    let rows: Vec<tags::TagRow> =
+    let rows: Vec<tags::TagRow> = if kind == "instance" {
+        instance_rows(ctx, region, &ids, &exact)?
+    } else {
         tags::list_resources(ctx.db, kind, &ids, &exact, 0, i64::MAX / 2)?
             .into_iter()
             .filter(|r| in_region(ctx, region, kind, &r.resource_id))
-            .collect();
+            .collect()
+    };
     let mut by_resource: BTreeMap<String, Vec<&tags::TagRow>> = BTreeMap::new();
     for r in &rows {
         by_resource
@@ -203,6 +229,40 @@ pub fn list(p: &Params, region: &str, ctx: &Ctx<'_>) -> Result<Fields, ApiError>
     );
     f.insert("TagResources".into(), json!({ "TagResource": items }));
     Ok(f)
+}
+
+/// An ECS instance of the inventory in `region` (managed instances are another type).
+fn instance<'a>(ctx: &Ctx<'a>, region: &str, id: &str) -> Option<&'a Instance> {
+    ctx.inventory.get(region, id).filter(|i| !i.managed)
+}
+
+/// The tag rows of the region's ECS instances (those of `ids` when given) that carry every
+/// `exact` tag, as the tags are now.
+fn instance_rows(
+    ctx: &Ctx<'_>,
+    region: &str,
+    ids: &[String],
+    exact: &[(String, Option<String>)],
+) -> Result<Vec<tags::TagRow>, ApiError> {
+    let mut rows = Vec::new();
+    for i in ctx
+        .inventory
+        .in_region(region)
+        .filter(|i| !i.managed && (ids.is_empty() || ids.contains(&i.id)))
+    {
+        if !instances::has_tags(ctx.db, i, exact)? {
+            continue;
+        }
+        for (k, v) in instances::tags(ctx.db, i)? {
+            rows.push(tags::TagRow {
+                rowid: 0,
+                resource_id: i.id.clone(),
+                tag_key: k,
+                tag_value: v,
+            });
+        }
+    }
+    Ok(rows)
 }
 
 fn in_region(ctx: &Ctx<'_>, region: &str, kind: &str, id: &str) -> bool {

@@ -10,6 +10,8 @@
 //! inventory's `initial_status`, so an instance stopped through the API is treated exactly
 //! like one stopped in the inventory.
 
+use std::collections::BTreeMap;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::invocations;
@@ -125,6 +127,68 @@ pub fn reboot(conn: &Connection, instance_id: &str, now: &str) -> rusqlite::Resu
         return Ok(None);
     }
     boot(conn, instance_id, now).map(Some)
+}
+
+/// The instance's tags now: the inventory's with what TagResources and UntagResources
+/// changed applied (a new instance joins a tag-selected group by being tagged).
+pub fn tags(conn: &Connection, instance: &Instance) -> rusqlite::Result<BTreeMap<String, String>> {
+    let mut out = instance.tags.clone();
+    let changes = conn
+        .prepare_cached(
+            "SELECT tag_key, tag_value FROM instance_tag_changes WHERE instance_id = ?1",
+        )?
+        .query_map(params![instance.id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (k, v) in changes {
+        match v {
+            Some(v) => out.insert(k, v),
+            None => out.remove(&k),
+        };
+    }
+    Ok(out)
+}
+
+/// Whether the instance carries every wanted tag now (a key without a value: any value).
+pub fn has_tags(
+    conn: &Connection,
+    instance: &Instance,
+    wanted: &[(String, Option<String>)],
+) -> rusqlite::Result<bool> {
+    if wanted.is_empty() {
+        return Ok(true);
+    }
+    let have = tags(conn, instance)?;
+    Ok(wanted.iter().all(|(k, v)| match (have.get(k), v) {
+        (Some(_), None) => true,
+        (Some(have), Some(want)) => have == want,
+        (None, _) => false,
+    }))
+}
+
+/// Sets tags on an instance (TagResources).
+pub fn set_tags(conn: &Connection, id: &str, tags: &[(String, String)]) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO instance_tag_changes (instance_id, tag_key, tag_value) VALUES (?1, ?2, ?3)
+         ON CONFLICT (instance_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
+    )?;
+    for (k, v) in tags {
+        stmt.execute(params![id, k, v])?;
+    }
+    Ok(())
+}
+
+/// Removes tags from an instance (UntagResources), the inventory's included.
+pub fn remove_tags(conn: &Connection, id: &str, keys: &[String]) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO instance_tag_changes (instance_id, tag_key, tag_value) VALUES (?1, ?2, NULL)
+         ON CONFLICT (instance_id, tag_key) DO UPDATE SET tag_value = NULL",
+    )?;
+    for k in keys {
+        stmt.execute(params![id, k])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -148,6 +148,17 @@ const MIGRATIONS: &[&str] = &[
         update_time TEXT NOT NULL
     );
     "#,
+    // 4: instance tags changed through TagResources / UntagResources (ResourceType
+    // instance). Like the power state, the inventory says how each instance starts; a row
+    // is a change: a value sets the key, NULL removes it (an inventory tag untagged).
+    r#"
+    CREATE TABLE instance_tag_changes (
+        instance_id TEXT NOT NULL,
+        tag_key TEXT NOT NULL,
+        tag_value TEXT,
+        PRIMARY KEY (instance_id, tag_key)
+    );
+    "#,
 ];
 
 /// Why the schema could not be brought up to date.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use crate::domain::error_codes::InstanceErrorCode;
 use crate::domain::limits::MAX_TAGS;
 use crate::domain::tags::{MAX_TASK_USER_TAGS, TASK_RESERVED_TAGS};
 use crate::manifest::diagnostic::did_you_mean;
@@ -89,7 +90,7 @@ pub fn reconcile(
     }
     let mut blockers = Vec::new();
     let mut warnings = Vec::new();
-    invocation_checks(desired, &invocations, opts, &mut blockers);
+    invocation_checks(desired, &invocations, opts, &mut blockers, &mut warnings);
     let dups = stacks::duplicates(
         desired,
         &live.commands,
@@ -280,15 +281,34 @@ fn check_targets(
     Err(PlanError::UnknownTarget(msg))
 }
 
-/// Blockers of the invocation part: instances left out (with `--strict`), too many tags
-/// for a task. Documents nothing can run show in the plan as such (no instances).
+/// Blockers of the invocation part: an instance id that does not exist, targets that
+/// resolve to no instance that can run the document (unless `targets.allowEmpty`),
+/// instances left out (with `--strict`), too many tags for a task.
 fn invocation_checks(
     desired: &Desired,
     invocations: &[InvocationPlan],
     opts: &PlanOptions,
     blockers: &mut Vec<String>,
+    warnings: &mut Vec<String>,
 ) {
     for i in invocations.iter().filter(|i| i.source.is_some()) {
+        // A mistyped or deleted id never runs anything: refused whatever else it hits.
+        for x in i
+            .ineligible
+            .iter()
+            .filter(|x| x.code == InstanceErrorCode::InstanceNotExists.api_name())
+        {
+            blockers.push(format!(
+                "invocation `{}` ({}) names instance {} which does not exist in region {}: fix or remove the id in spec.targets.instanceIds",
+                i.name,
+                i.source.as_deref().unwrap_or_default(),
+                x.instance_id,
+                i.region
+            ));
+        }
+        if i.instances.is_empty() && !i.targets.allow_empty {
+            empty_targets(i, blockers, warnings);
+        }
         if opts.strict && !i.ineligible.is_empty() {
             let list: Vec<String> = i
                 .ineligible
@@ -316,6 +336,51 @@ fn invocation_checks(
             ));
         }
     }
+}
+
+/// A document whose targets resolve to no instance that can run it. When only stopped
+/// instances or offline agents keep it from running, it runs when they come back (the
+/// next apply invokes them, or their task fires again): a warning, so a nightly plan is
+/// not red because machines are off. Otherwise (nothing selected, a script for another
+/// OS, agents too old) it would succeed silently forever: a blocker.
+fn empty_targets(i: &InvocationPlan, blockers: &mut Vec<String>, warnings: &mut Vec<String>) {
+    let source = i.source.as_deref().unwrap_or_default();
+    if !i.ineligible.is_empty()
+        && i.ineligible
+            .iter()
+            .all(invocation_diff::membership::transient)
+    {
+        warnings.push(format!(
+            "invocation `{}` ({source}) can run on none of its {} instances now: they are stopped or their agents offline; it runs on them once they can",
+            i.name,
+            i.ineligible.len()
+        ));
+        return;
+    }
+    let why = if i.ineligible.is_empty() {
+        "its targets select no instance".to_string()
+    } else {
+        let list: Vec<String> = i
+            .ineligible
+            .iter()
+            .take(5)
+            .map(|x| format!("{} ({})", x.instance_id, x.code))
+            .collect();
+        let more = i.ineligible.len().saturating_sub(5);
+        format!(
+            "none of the instances its targets hit can run it: {}{}",
+            list.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    };
+    blockers.push(format!(
+        "invocation `{}` ({source}) would run nowhere: {why}; fix spec.targets, or set spec.targets.allowEmpty: true if matching nothing is intended",
+        i.name
+    ));
 }
 
 #[cfg(test)]

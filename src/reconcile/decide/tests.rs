@@ -399,3 +399,87 @@ fn a_target_limits_the_plan_to_its_documents() {
     assert_eq!(names, ["b"]);
     assert_eq!(tasks(&p), [("b-once".into(), TaskAction::Invoke, 0)]);
 }
+
+fn invocation_on(name: &str, targets: &str) -> String {
+    format!(
+        "---\napiVersion: assistctl/v1\nkind: Invocation\nmetadata: {{ name: {name} }}\nspec:\n  command: hello\n  targets: {targets}\n  schedule: once\n"
+    )
+}
+
+#[test]
+fn an_id_that_does_not_exist_or_targets_that_run_nowhere_block_the_plan() {
+    let hello = command("hello", "echo hi");
+    // A mistyped id beside a real one: blocked, naming it.
+    let d = desired(&[
+        hello.clone(),
+        invocation_on("typo", "{ instanceIds: [i-web1, i-wbe2] }"),
+    ]);
+    let p = plan(&d, &empty(2));
+    assert_eq!(p.blockers.len(), 1, "{:?}", p.blockers);
+    assert!(
+        p.blockers[0].contains("`typo`") && p.blockers[0].contains("i-wbe2 which does not exist"),
+        "{:?}",
+        p.blockers
+    );
+    // allowEmpty does not excuse a missing id.
+    let d = desired(&[
+        hello.clone(),
+        invocation_on("typo", "{ instanceIds: [i-wbe2], allowEmpty: true }"),
+    ]);
+    assert_eq!(plan(&d, &empty(2)).blockers.len(), 1);
+    // A selector that hits nothing: blocked, unless allowEmpty.
+    let d = desired(&[
+        hello.clone(),
+        invocation_on("none", "{ tags: { app: gone } }"),
+    ]);
+    let p = plan(&d, &empty(2));
+    assert!(
+        p.blockers
+            .iter()
+            .any(|b| b.contains("`none`") && b.contains("allowEmpty")),
+        "{:?}",
+        p.blockers
+    );
+    let d = desired(&[
+        hello.clone(),
+        invocation_on("none", "{ tags: { app: gone }, allowEmpty: true }"),
+    ]);
+    let p = plan(&d, &empty(2));
+    assert!(p.blockers.is_empty(), "{:?}", p.blockers);
+    assert!(p.invocations[0].targets.allow_empty);
+    // An OS that does not match: blocked, with the code.
+    let mut win = empty(1);
+    win.inventory.get_mut(REGION).unwrap()[0].os_type = "windows".into();
+    let d = desired(&[hello.clone(), invocation_on("os", "{ tags: { app: web } }")]);
+    let p = plan(&d, &win);
+    assert!(
+        p.blockers
+            .iter()
+            .any(|b| b.contains("CommandNotApplicable")),
+        "{:?}",
+        p.blockers
+    );
+    assert_eq!(p.invocations[0].ineligible[0].code, "CommandNotApplicable");
+    // Only stopped instances: it runs once they start, so a warning, not a blocker.
+    let mut off = empty(1);
+    off.inventory.get_mut(REGION).unwrap()[0].status = "Stopped".into();
+    let p = plan(&d, &off);
+    assert!(p.blockers.is_empty(), "{:?}", p.blockers);
+    assert!(
+        p.warnings.iter().any(|w| w.contains("stopped")),
+        "{:?}",
+        p.warnings
+    );
+    // --target scopes the checks: another document's problem does not block.
+    let d = desired(&[
+        hello,
+        invocation_on("none", "{ tags: { app: gone } }"),
+        invocation_on("fine", "{ tags: { app: web } }"),
+    ]);
+    let opts = PlanOptions {
+        targets: vec!["fine".into()],
+        ..PlanOptions::default()
+    };
+    let p = reconcile(&d, &empty(1), &opts, now()).unwrap();
+    assert!(p.blockers.is_empty(), "{:?}", p.blockers);
+}

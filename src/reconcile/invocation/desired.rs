@@ -34,6 +34,7 @@ pub fn invocation(
         instance_ids: inv.targets.instance_ids.clone(),
         tags: inv.targets.tags.clone(),
         resource_group_id: inv.targets.resource_group_id.clone().unwrap_or_default(),
+        allow_empty: inv.targets.allow_empty,
     };
     let run = RunOptions {
         timeout: inv.timeout,

@@ -83,6 +83,10 @@ pub struct TargetSelector {
     pub tags: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub resource_group_id: String,
+    /// `targets.allowEmpty`: resolving to no eligible instance is intended, not an error.
+    /// Not part of the spec hash (see [`spec_hash`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_empty: bool,
 }
 
 /// How each run executes: the per-run options of InvokeCommand, with the command's values
@@ -168,6 +172,13 @@ pub fn spec_hash(
         .iter()
         .map(|p| (p.name.clone(), p.hash_text()))
         .collect();
+    // `allowEmpty` only decides whether `plan` accepts an empty selection: setting it
+    // must not run anything again. Left out when false, so the hash of a selector without
+    // it is what it always was.
+    let selector = TargetSelector {
+        allow_empty: false,
+        ..selector.clone()
+    };
     let doc = serde_json::json!({
         "command": command_digest,
         "parameters": params,
@@ -308,6 +319,28 @@ mod tests {
         // A literal equal to the reference's text is not the reference.
         assert_ne!(e, hash(&[param("t", Some("fromEnv:TOKEN"), None)]));
         assert_eq!(a.len(), 40);
+    }
+
+    #[test]
+    fn allow_empty_is_not_in_the_spec_hash() {
+        let sel = TargetSelector {
+            tags: [("group".to_string(), "web".to_string())].into(),
+            ..TargetSelector::default()
+        };
+        let h = |s: &TargetSelector| {
+            spec_hash("d", &[], s, RepeatMode::Once, None, &RunOptions::default())
+        };
+        let allowed = TargetSelector {
+            allow_empty: true,
+            ..sel.clone()
+        };
+        assert_eq!(h(&sel), h(&allowed));
+        // The selector itself still counts.
+        let other = TargetSelector {
+            tags: [("group".to_string(), "db".to_string())].into(),
+            ..TargetSelector::default()
+        };
+        assert_ne!(h(&sel), h(&other));
     }
 
     #[test]

@@ -237,6 +237,7 @@ mod tests {
             instance_ids: vec!["i-b".into(), "i-gone".into()],
             tags: [("env".to_string(), "prod".to_string())].into(),
             resource_group_id: String::new(),
+            allow_empty: false,
         };
         let (ok, bad) = resolve(&inv, &sel, &linux(true));
         assert_eq!(ok, ["i-a", "i-b"]);

@@ -379,17 +379,15 @@ async fn halt(
         && going
         && let Ok(c) = client.with_region(&i.region)
     {
-        {
-            for id in ids {
-                if let Err(e) = c
-                    .stop_invocation(&StopInvocationRequest {
-                        invoke_id: id.clone(),
-                        instance_ids: Vec::new(),
-                    })
-                    .await
-                {
-                    tracing::warn!("could not stop the runs of {id}: {e}");
-                }
+        for id in ids {
+            if let Err(e) = c
+                .stop_invocation(&StopInvocationRequest {
+                    invoke_id: id.clone(),
+                    instance_ids: Vec::new(),
+                })
+                .await
+            {
+                tracing::warn!("could not stop the runs of {id}: {e}");
             }
         }
     }

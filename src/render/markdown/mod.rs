@@ -24,7 +24,7 @@ pub const WRAPPER_ROOM: usize = 1_024;
 
 pub fn render(plan: &Plan) -> String {
     let mut sections = Vec::new();
-    if plan.has_changes() {
+    if plan.has_drift() {
         sections.push(Section {
             head: TABLE_HEAD.to_string(),
             items: plan
@@ -46,6 +46,16 @@ pub fn render(plan: &Plan) -> String {
             noun: "change details",
             order: Order::LargestFirst,
             rank: 0,
+        });
+    }
+    let fleet = membership(plan);
+    if !fleet.is_empty() {
+        sections.push(Section {
+            head: "\n### Membership\n\nThe fleet changed, not the manifests (instances joined or left the targets); not drift.\n\n".into(),
+            items: fleet,
+            noun: "membership changes",
+            order: Order::FromEnd,
+            rank: 2,
         });
     }
     if !plan.ownership_moves.is_empty() {
@@ -154,7 +164,7 @@ fn head(plan: &Plan) -> String {
     let title = if describe::is_in_sync(plan) {
         "no changes".to_string()
     } else {
-        describe::summary_counts(&plan.summary)
+        describe::summary_counts(&plan.summary) + &describe::membership_counts(plan)
     };
     let mut out = format!(
         "### assistctl plan for {}: {title}\n\n",
@@ -299,10 +309,49 @@ fn changed(c: &Change, out: &mut String) {
 }
 
 /// Invocation documents with something to do.
+/// Invocations with configuration changes (membership has its own section).
 fn invocations(plan: &Plan) -> impl Iterator<Item = &InvocationPlan> {
     plan.invocations
         .iter()
-        .filter(|i| i.actions().next().is_some())
+        .filter(|i| i.tasks.iter().any(describe::configured))
+}
+
+/// One item per task the fleet causes and per member that stays in its task.
+fn membership(plan: &Plan) -> Vec<String> {
+    let mut out: Vec<String> = plan
+        .invocations
+        .iter()
+        .flat_map(|i| {
+            i.tasks
+                .iter()
+                .filter(|t| describe::joined(t))
+                .map(move |t| {
+                    format!(
+                        "- {} invocation {} in {}: task batch {} {} ({}): {}\n",
+                        code(t.action.symbol(), In::Text),
+                        code(&i.name, In::Text),
+                        code(&i.region, In::Text),
+                        t.batch,
+                        t.action.verb(),
+                        prose(&t.instances.join(", "), In::Text),
+                        prose(&t.reasons.join("; "), In::Text)
+                    )
+                })
+        })
+        .collect();
+    out.extend(
+        describe::membership_notes(plan)
+            .into_iter()
+            .map(|(name, region, note)| {
+                format!(
+                    "- invocation {} in {} is left as it is: {}\n",
+                    code(name, In::Text),
+                    code(region, In::Text),
+                    prose(note, In::Text)
+                )
+            }),
+    );
+    out
 }
 
 fn upper_first(s: &str) -> String {
@@ -313,9 +362,11 @@ fn upper_first(s: &str) -> String {
 }
 
 fn invocation_row(i: &InvocationPlan) -> String {
-    let a = describe::invocation_action(i);
+    let a = describe::invocation_action_of(i, describe::configured);
     let why: Vec<String> = i
-        .actions()
+        .tasks
+        .iter()
+        .filter(|t| describe::configured(t))
         .map(|t| format!("batch {}: {}", t.batch, t.reasons.join("; ")))
         .collect();
     format!(

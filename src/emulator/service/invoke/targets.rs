@@ -58,11 +58,12 @@ pub fn select<'a>(p: &Params, region: &str, ctx: &Ctx<'a>) -> Result<Vec<&'a Ins
                 .collect()
         }
         (true, false) => {
-            let found: Vec<&Instance> = ctx
-                .inventory
-                .in_region(region)
-                .filter(|i| i.has_tags(&by_tag))
-                .collect();
+            let mut found: Vec<&Instance> = Vec::new();
+            for i in ctx.inventory.in_region(region) {
+                if instance_state::has_tags(ctx.db, i, &by_tag)? {
+                    found.push(i);
+                }
+            }
             if found.is_empty() {
                 return Err(ApiError::new(
                     Code::InvalidResourceTagInstanceNotFound,

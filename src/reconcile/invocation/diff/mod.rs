@@ -26,7 +26,7 @@ use crate::reconcile::ownership::{TAG_BATCH, TAG_HASH, TAG_INPUTS, invoke_token}
 
 use super::change::{IneligibleInstance, InvocationPlan, TaskAction, TaskChange};
 use super::fields::{
-    TAGS_IN_PLACE, TaskField, TaskFieldDiff, fields, hidden_changed, tag_writes, tags_field, view,
+    TAGS_IN_PLACE, TaskField, TaskFieldDiff, fields, hidden_changed, tag_writes, view,
 };
 use super::model::{
     BATCH_SIZE, CommandRef, DesiredInvocation, LiveInvocation, RepeatMode, RunOptions,
@@ -103,7 +103,7 @@ fn document(inp: &Inputs<'_>, t: &Target) -> InvocationPlan {
             tasks.extend(rollout_tasks);
             tasks
         }
-        (RepeatMode::Once, None) => once(inp, t, &group, cmd),
+        (RepeatMode::Once, None) => once::once(inp, t, &group, cmd),
         _ => repeating(inp, t, &group, cmd),
     };
     tasks.sort_by_key(|x| (x.batch, x.action == TaskAction::Stop));
@@ -132,116 +132,6 @@ fn document(inp: &Inputs<'_>, t: &Target) -> InvocationPlan {
         tasks,
         rollout: rollout_plan,
     }
-}
-
-fn once(
-    inp: &Inputs<'_>,
-    t: &Target,
-    group: &[&LiveInvocation],
-    cmd: Option<&CommandRef>,
-) -> Vec<TaskChange> {
-    let d = &t.desired;
-    let mut out = stop_repeating(group);
-    let history: Vec<&&LiveInvocation> = group
-        .iter()
-        .filter(|l| l.repeat() == Some(RepeatMode::Once))
-        .collect();
-    let same: Vec<&&LiveInvocation> = history
-        .iter()
-        .copied()
-        .filter(|l| l.hash == d.hash)
-        .collect();
-    let covered: BTreeSet<&str> = same
-        .iter()
-        .flat_map(|l| l.instances.iter().map(|(i, _)| i.as_str()))
-        .collect();
-    let latest = history
-        .iter()
-        .max_by(|a, b| (&a.creation_time, &a.id).cmp(&(&b.creation_time, &b.id)));
-    for (k, batch) in t.instances.chunks(BATCH_SIZE).enumerate() {
-        let k = k as u32;
-        if let Some(l) = same.iter().find(|l| l.batch == k) {
-            let ran = format!(
-                "this spec ran as {} ({}); a `once` invocation runs once per spec",
-                l.id,
-                l.status_name()
-            );
-            let mut change = TaskChange {
-                action: TaskAction::NoOp,
-                batch: k,
-                id: Some(l.id.clone()),
-                reasons: vec![ran.clone()],
-                fields: Vec::new(),
-                instances: l.instance_ids(),
-                added_instances: Vec::new(),
-                client_token: None,
-                writes: 0,
-                wave: None,
-                membership: false,
-            };
-            if let Some(f) = tags_field(l, d) {
-                change.action = TaskAction::Modify;
-                change.reasons = vec![format!("{TAGS_IN_PLACE}; {ran}, so it does not run again")];
-                change.fields = vec![f];
-                change.writes = tag_writes(l, d);
-            }
-            out.push(change);
-            continue;
-        }
-        let rest: Vec<String> = batch
-            .iter()
-            .filter(|i| !covered.contains(i.as_str()))
-            .cloned()
-            .collect();
-        if rest.is_empty() {
-            out.push(TaskChange {
-                action: TaskAction::NoOp,
-                batch: k,
-                id: None,
-                reasons: vec!["every instance of this batch already ran this spec".into()],
-                fields: Vec::new(),
-                instances: batch.to_vec(),
-                added_instances: Vec::new(),
-                client_token: None,
-                writes: 0,
-                wave: None,
-                membership: false,
-            });
-            continue;
-        }
-        let (reasons, fields) = if !same.is_empty() {
-            (
-                vec![format!(
-                    "batch {k} of this spec has not run yet (an interrupted apply?)"
-                )],
-                Vec::new(),
-            )
-        } else {
-            match latest {
-                None => (
-                    vec!["first run: no task of this document exists yet".to_string()],
-                    Vec::new(),
-                ),
-                Some(l) => changed_since(d, l, cmd),
-            }
-        };
-        out.push(TaskChange {
-            action: TaskAction::Invoke,
-            batch: k,
-            id: None,
-            reasons,
-            fields,
-            client_token: Some(invoke_token(
-                inp.stack, &d.region, &d.name, &d.hash, k, &rest, "",
-            )),
-            instances: rest,
-            added_instances: Vec::new(),
-            writes: 1,
-            wave: None,
-            membership: false,
-        });
-    }
-    out
 }
 
 /// The document's schedule is now `once`: its repeating tasks stop.
@@ -324,35 +214,47 @@ fn repeating(
     }
     if t.instances.is_empty() {
         for l in by_batch.values() {
+            let notes: Vec<String> = staying(t, l)
+                .into_iter()
+                .map(|x| membership::stays_note(x, &l.id))
+                .collect();
+            let mut reasons = vec![
+                "no instance can run it now (see the ineligible instances); the task is left as it is".to_string(),
+            ];
+            let membership = !notes.is_empty();
+            reasons.extend(notes);
             out.push(TaskChange {
                 action: TaskAction::NoOp,
                 batch: l.batch,
                 id: Some(l.id.clone()),
-                reasons: vec![
-                    "no instance can run it now (see the ineligible instances); the task is left as it is".into(),
-                ],
+                reasons,
                 fields: Vec::new(),
                 instances: l.instance_ids(),
                 added_instances: Vec::new(),
                 client_token: None,
                 writes: 0,
                 wave: None,
-                membership: false,
+                membership,
             });
         }
         return out;
     }
     // Instances stay in the task that has them, so a new instance does not reshuffle
-    // every batch; new ones fill the tasks with room, then new batches.
+    // every batch; new ones fill the tasks with room, then new batches. A member that is
+    // stopped or offline for now stays too (see `membership`).
     let wanted: BTreeSet<&str> = t.instances.iter().map(String::as_str).collect();
     let mut keep: BTreeMap<u32, Vec<String>> = by_batch
         .iter()
         .map(|(b, l)| {
+            let stays: BTreeSet<&str> = staying(t, l)
+                .into_iter()
+                .map(|x| x.instance_id.as_str())
+                .collect();
             let mut k: Vec<String> = l
                 .instances
                 .iter()
                 .map(|(i, _)| i.clone())
-                .filter(|i| wanted.contains(i.as_str()))
+                .filter(|i| wanted.contains(i.as_str()) || stays.contains(i.as_str()))
                 .collect();
             k.sort();
             k.dedup();
@@ -374,16 +276,63 @@ fn repeating(
     for (b, l) in &by_batch {
         let after = &keep[b];
         if after.is_empty() {
-            out.push(stop(l, "none of its instances is a target any more".into()));
-        } else {
-            out.push(compare(inp, d, cmd, l, after));
+            let mut s = stop(l, "none of its instances is a target any more".into());
+            // With the same spec hash the selector is the same: the fleet changed.
+            s.membership = l.hash == d.hash;
+            out.push(s);
+            continue;
         }
+        let mut change = compare(inp, d, cmd, l, after);
+        let notes: Vec<String> = staying(t, l)
+            .into_iter()
+            .map(|x| membership::stays_note(x, &l.id))
+            .collect();
+        if change.action == TaskAction::Reinvoke && !notes.is_empty() {
+            // InvokeCommand refuses a call with a target that cannot run, so the new task
+            // holds the members that can; the others join it when they start again.
+            change.instances.retain(|i| wanted.contains(i.as_str()));
+            if change.instances.is_empty() {
+                let why = format!(
+                    "{}; none of its members can run now, so it is stopped and they join a new task when they start again",
+                    change.reasons.join("; ")
+                );
+                let mut s = stop(l, why);
+                s.membership = change.membership;
+                out.push(s);
+                continue;
+            }
+            change.client_token = Some(invoke_token(
+                inp.stack,
+                &d.region,
+                &d.name,
+                &d.hash,
+                l.batch,
+                &change.instances,
+                &l.id,
+            ));
+            change.reasons.extend(staying(t, l).into_iter().map(|x| {
+                format!(
+                    "{}: {}; the new task leaves it out, and a later apply adds it when it can run",
+                    x.instance_id, x.reason
+                )
+            }));
+            out.push(change);
+            continue;
+        }
+        if change.action == TaskAction::NoOp && !notes.is_empty() {
+            // Nothing to do, but the fleet changed: the plan says why the task is kept.
+            change.membership = true;
+        }
+        change.reasons.extend(notes);
+        out.push(change);
     }
+    // Joiners beyond the room of the spec's live tasks get new batches: still membership.
+    let joined = by_batch.values().any(|l| l.hash == d.hash);
     let mut used: BTreeSet<u32> = by_batch.keys().copied().collect();
     for chunk in unassigned.chunks(BATCH_SIZE) {
         let b = (0..).find(|b| !used.contains(b)).unwrap_or(0);
         used.insert(b);
-        out.push(fresh(inp, t, &tasks, b, chunk));
+        out.push(fresh(inp, t, &tasks, b, chunk, joined));
     }
     out
 }
@@ -395,6 +344,7 @@ fn fresh(
     tasks: &[&LiveInvocation],
     b: u32,
     instances: &[String],
+    joined: bool,
 ) -> TaskChange {
     let d = &t.desired;
     let prior = tasks
@@ -452,9 +402,14 @@ fn fresh(
             p.id,
             p.status_name()
         ),
+        None if joined => format!(
+            "{} joined the targets (new, or started since) and the tasks of this spec have no room left; a new batch is invoked",
+            once::list(instances)
+        ),
         None if b == 0 => "first run: no task of this document exists yet".into(),
         None => format!("no task runs batch {b} yet"),
     };
+    let membership = joined && prior.is_none();
     TaskChange {
         action: TaskAction::Invoke,
         batch: b,
@@ -474,7 +429,7 @@ fn fresh(
         )),
         writes: 1,
         wave: None,
-        membership: false,
+        membership,
     }
 }
 
@@ -502,6 +457,16 @@ fn compare(
         wave: None,
         membership: false,
     };
+    // Only the instances differ and the spec (selector included) is the same: the fleet
+    // changed, not the manifests.
+    let fleet = l.hash == d.hash
+        && !hidden
+        && !change.fields.is_empty()
+        && change
+            .fields
+            .iter()
+            .all(|f| f.field == TaskField::Instances);
+    change.membership = fleet;
     if change.fields.is_empty() && !hidden {
         if l.hash != d.hash {
             // A selector that still resolves to the same instances.
@@ -560,7 +525,13 @@ fn compare(
             None => {
                 change.action = TaskAction::Modify;
                 change.reasons = Vec::new();
-                if !attributes.is_empty() {
+                if fleet {
+                    change.reasons.push(format!(
+                        "{} joined the targets (new, or started since); ModifyInvocationAttribute adds {} to the task in place",
+                        once::list(&added),
+                        if added.len() == 1 { "it" } else { "them" }
+                    ));
+                } else if !attributes.is_empty() {
                     change.reasons.push(format!(
                         "{} changed; ModifyInvocationAttribute changes it in place",
                         attributes.join(", ")
@@ -666,6 +637,11 @@ fn removed(inp: &Inputs<'_>, tasks: &[&LiveInvocation]) -> Option<InvocationPlan
         rollout: None,
     })
 }
+
+pub(crate) mod membership;
+pub(crate) mod once;
+
+use membership::staying;
 
 #[cfg(test)]
 mod tests;

@@ -479,3 +479,217 @@ fn fromenv_values_are_never_compared_or_shown() {
     );
     assert!(text.contains("old=****"), "{text}");
 }
+
+fn plan_ineligible(
+    d: DesiredInvocation,
+    instances: Vec<String>,
+    ineligible: &[(&str, &str)],
+    live: &[LiveInvocation],
+) -> Vec<InvocationPlan> {
+    let commands = BTreeMap::from([(
+        ("r".to_string(), "c".to_string()),
+        CommandRef::Stays("c-1".into()),
+    )]);
+    diff(&Inputs {
+        stack: "s",
+        desired: &[Target {
+            desired: d,
+            instances,
+            ineligible: ineligible
+                .iter()
+                .map(|(id, code)| IneligibleInstance {
+                    instance_id: id.to_string(),
+                    reason: format!("it cannot run now ({code})"),
+                    code: code.to_string(),
+                })
+                .collect(),
+        }],
+        live,
+        commands: &commands,
+        inventory: &Inventory::new(),
+        now: DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc),
+    })
+}
+
+#[test]
+fn a_late_instance_past_fifty_runs_once_in_a_batch_of_its_own() {
+    let d = desired(RepeatMode::Once, None, &[]);
+    let all = ids(120);
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let mut live = vec![
+        task_of(&d, "t-0", 0, &refs[..50]),
+        task_of(&d, "t-1", 1, &refs[50..100]),
+        task_of(&d, "t-2", 2, &refs[100..]),
+    ];
+    // Whatever the outcome, a listed instance is covered.
+    live[1].status = Some(InvocationStatus::Failed);
+    // A new id sorting in the middle: counted per batch it would shift i-099 into batch 2
+    // (which has a task, so i-099 would be skipped) and never run itself.
+    let mut wanted = ids(120);
+    wanted.push("i-050a".into());
+    wanted.sort();
+    let p = plan(d.clone(), wanted.clone(), &live);
+    assert_eq!(
+        actions(&p),
+        [
+            (TaskAction::NoOp, 0, 50),
+            (TaskAction::NoOp, 1, 50),
+            (TaskAction::NoOp, 2, 20),
+            (TaskAction::Invoke, 3, 1)
+        ]
+    );
+    let joiner = &p[0].tasks[3];
+    assert_eq!(joiner.instances, ["i-050a"]);
+    assert!(joiner.membership);
+    assert!(
+        joiner.reasons[0].contains("i-050a") && joiner.reasons[0].contains("joined the targets"),
+        "{:?}",
+        joiner.reasons
+    );
+    assert!(p[0].tasks[..3].iter().all(|t| !t.membership));
+    // Its token is stable across plans (a retried apply does not run it twice) and differs
+    // from every batch that ran.
+    let again = plan(d.clone(), wanted.clone(), &live);
+    assert_eq!(again[0].tasks[3].client_token, joiner.client_token);
+    // Once its task exists (batch 3), nothing runs again.
+    let mut after = live.clone();
+    after.push(task_of(&d, "t-3", 3, &["i-050a"]));
+    let p = plan(d.clone(), wanted, &after);
+    assert!(p[0].actions().next().is_none(), "{:?}", actions(&p));
+    // More than fifty joiners come in batches of at most fifty after the highest batch.
+    let mut many = ids(120);
+    many.extend((0..60).map(|i| format!("i-new{i:02}")));
+    many.sort();
+    let p = plan(d, many, &live);
+    let invokes: Vec<(u32, usize)> = p[0]
+        .actions()
+        .map(|t| (t.batch, t.instances.len()))
+        .collect();
+    assert_eq!(invokes, [(3, 50), (4, 10)]);
+    assert!(p[0].actions().all(|t| t.membership));
+}
+
+#[test]
+fn an_instance_stopped_at_the_first_apply_runs_when_it_starts() {
+    let d = desired(RepeatMode::Once, None, &[]);
+    // First apply: i-001 stopped, left out; only the others run.
+    let p = plan_ineligible(
+        d.clone(),
+        vec!["i-000".into(), "i-002".into()],
+        &[("i-001", "InstanceNotRunning")],
+        &[],
+    );
+    assert_eq!(actions(&p), [(TaskAction::Invoke, 0, 2)]);
+    assert!(
+        !p[0].tasks[0].membership,
+        "a first run is a configuration change"
+    );
+    let live = vec![task_of(&d, "t-0", 0, &["i-000", "i-002"])];
+    // Still stopped: nothing to do.
+    let p = plan_ineligible(
+        d.clone(),
+        vec!["i-000".into(), "i-002".into()],
+        &[("i-001", "InstanceNotRunning")],
+        &live,
+    );
+    assert!(p[0].actions().next().is_none());
+    // Started: only it runs, as the fleet's change.
+    let p = plan(d, ids(3), &live);
+    let runs: Vec<&TaskChange> = p[0].actions().collect();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].instances, ["i-001"]);
+    assert_eq!(runs[0].batch, 1);
+    assert!(runs[0].membership);
+}
+
+#[test]
+fn a_stopped_member_stays_in_its_repeating_task() {
+    let d = desired(RepeatMode::Period, Some("rate(5m)"), &[("a", "1")]);
+    let live = vec![task_of(&d, "t-1", 0, &["i-000", "i-001", "i-002"])];
+    let up = vec!["i-000".to_string(), "i-002".to_string()];
+    for code in ["InstanceNotRunning", "ClientNotRunning"] {
+        let p = plan_ineligible(d.clone(), up.clone(), &[("i-001", code)], &live);
+        let t = &p[0].tasks[0];
+        assert_eq!(t.action, TaskAction::NoOp, "{t:?}");
+        assert_eq!(t.instances, ["i-000", "i-001", "i-002"]);
+        assert!(t.membership, "the plan notes it as the fleet's");
+        assert!(
+            t.reasons
+                .iter()
+                .any(|r| r.starts_with("i-001") && r.contains("stays in task t-1")),
+            "{:?}",
+            t.reasons
+        );
+    }
+    // Every member stopped: the task is left as it is.
+    let p = plan_ineligible(
+        d.clone(),
+        Vec::new(),
+        &[
+            ("i-000", "InstanceNotRunning"),
+            ("i-001", "InstanceNotRunning"),
+            ("i-002", "InstanceNotRunning"),
+        ],
+        &live,
+    );
+    assert_eq!(actions(&p), [(TaskAction::NoOp, 0, 3)]);
+    // Not coming back by itself (a wrong OS): it leaves, which needs a new task, and the
+    // fleet caused it.
+    let p = plan_ineligible(
+        d.clone(),
+        up.clone(),
+        &[("i-001", "CommandNotApplicable")],
+        &live,
+    );
+    let t = &p[0].tasks[0];
+    assert_eq!(t.action, TaskAction::Reinvoke);
+    assert_eq!(t.instances, up);
+    assert!(t.membership);
+    // A configuration change while it is stopped: in place, it stays, not membership.
+    let d2 = desired(RepeatMode::Period, Some("rate(5m)"), &[("a", "2")]);
+    let p = plan_ineligible(d2, up.clone(), &[("i-001", "InstanceNotRunning")], &live);
+    let t = &p[0].tasks[0];
+    assert_eq!(t.action, TaskAction::Modify);
+    assert_eq!(t.instances, ["i-000", "i-001", "i-002"]);
+    assert!(!t.membership);
+    // A change that needs a new task: the new task holds the members that can run now
+    // (InvokeCommand refuses a stopped target); the stopped one joins it later.
+    let mut slow = d.clone();
+    slow.run.timeout = 90;
+    let p = plan_ineligible(slow, up.clone(), &[("i-001", "InstanceNotRunning")], &live);
+    let t = &p[0].tasks[0];
+    assert_eq!(t.action, TaskAction::Reinvoke);
+    assert_eq!(t.instances, up);
+    assert!(!t.membership);
+}
+
+#[test]
+fn joiners_of_a_repeating_task_are_membership_and_config_changes_are_not() {
+    let d = desired(RepeatMode::Period, Some("rate(5m)"), &[("a", "1")]);
+    let live = vec![task_of(&d, "t-1", 0, &["i-000", "i-001"])];
+    // A new instance: added in place, as the fleet's change.
+    let p = plan(d.clone(), ids(3), &live);
+    let t = &p[0].tasks[0];
+    assert_eq!(t.action, TaskAction::Modify);
+    assert_eq!(t.added_instances, ["i-002"]);
+    assert!(t.membership);
+    assert!(t.reasons[0].contains("i-002 joined the targets"), "{t:?}");
+    // The same join with a changed parameter: a configuration change.
+    let d2 = desired(RepeatMode::Period, Some("rate(5m)"), &[("a", "2")]);
+    assert!(!plan(d2, ids(3), &live)[0].tasks[0].membership);
+    // Joiners beyond the task's room: a new batch, still the fleet's.
+    let all = ids(50);
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let full = vec![task_of(&d, "t-0", 0, &refs)];
+    let p = plan(d.clone(), ids(52), &full);
+    assert_eq!(
+        actions(&p),
+        [(TaskAction::NoOp, 0, 50), (TaskAction::Invoke, 1, 2)]
+    );
+    assert!(p[0].tasks[1].membership);
+    // A first invoke is not.
+    let p = plan(d, ids(2), &[]);
+    assert!(!p[0].tasks[0].membership);
+}

@@ -510,6 +510,7 @@ fn plan_ineligible(
         now: DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
             .unwrap()
             .with_timezone(&Utc),
+        resume: &[],
     })
 }
 

@@ -107,14 +107,19 @@ impl WaitFor {
         }
     }
 
-    /// Whether a final run counts against the budget. A run cancelled before it started
-    /// (the rollout halted and stopped its pending runs) did not run: it is no error, and
-    /// the instance is still to be reached.
+    /// Whether a final run counts against the budget: `Failed` (with `success`), `Timeout`,
+    /// `Error`, `Invalid` and `Aborted`. A run stopped by StopInvocation (`Cancelled` before
+    /// it started, `Terminated` while it ran, `Stopped`) ended because someone stopped it,
+    /// not because the script failed, so it spends no budget; the `stopOnHalt` of a halting
+    /// rollout would otherwise count its own stops as failures.
     pub fn is_error(self, s: TargetStatus) -> bool {
         match s {
-            TargetStatus::Success | TargetStatus::Cancelled => false,
             TargetStatus::Failed => self == WaitFor::Success,
-            other => other.is_final(),
+            TargetStatus::Timeout
+            | TargetStatus::Error
+            | TargetStatus::Invalid
+            | TargetStatus::Aborted => true,
+            _ => false,
         }
     }
 }
@@ -233,12 +238,12 @@ mod tests {
     #[test]
     fn what_counts_against_the_budget() {
         use TargetStatus::*;
-        for s in [Timeout, Error, Invalid, Aborted, Terminated, Failed] {
+        for s in [Timeout, Error, Invalid, Aborted, Failed] {
             assert!(WaitFor::Success.is_error(s), "{s:?}");
         }
         assert!(!WaitFor::Finished.is_error(Failed));
         assert!(WaitFor::Finished.is_error(Timeout));
-        for s in [Success, Cancelled, Running, Pending] {
+        for s in [Success, Cancelled, Terminated, Stopped, Running, Pending] {
             assert!(!WaitFor::Success.is_error(s), "{s:?}");
         }
     }

@@ -300,7 +300,8 @@ pub struct Rollout {
     pub max_errors: Option<AmountValue>,
     /// What a wave waits for: `success` (default: every other end counts as failed) or
     /// `finished` (a script that ends with a non-zero exit code counts as done; timeouts,
-    /// errors and runs never delivered still count as failed).
+    /// errors and runs never delivered still count as failed). Runs stopped by
+    /// StopInvocation count as neither.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_for: Option<WaitForName>,
     /// How long one wave may take, from its invoke until every run ended, as `<n><s|m|h>`;

@@ -382,3 +382,48 @@ fn rollout_rules_are_checked_by_validate() {
     let out = f.validate(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+#[test]
+fn stop_on_halt_stops_the_runs_still_going_in_the_failing_wave() {
+    let world = Fixture::new();
+    let (emu, dir) = fleet(&world, 4);
+    // web-00 fails at once; the others would sleep 60 s.
+    let f = manifests(
+        &script(&["web-00"], "60"),
+        "    waves: [100%]\n    stopOnHalt: true\n",
+    );
+    let out = emu.run(&f, &["apply", "--auto-approve", "."]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{t}");
+    assert!(
+        t.contains("halted at wave 1: 1 failed > maxErrors 0"),
+        "{t}"
+    );
+    let out = emu.run(&f, &["status", "--path", ".", "--format", "json"]);
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = status["invocations"][0]["tasks"][0]["instances"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(runs.len(), 4, "{status}");
+    for r in &runs {
+        let who = r["instanceId"].as_str().unwrap();
+        // Stopped while it ran, or before it started.
+        let st = r["status"].as_str().unwrap();
+        if who == id(0) {
+            assert_eq!(st, "Failed", "{status}");
+        } else {
+            assert!(["Terminated", "Cancelled"].contains(&st), "{status}");
+        }
+        // Stopped before they reached their end mark.
+        let m = marks(&dir, who);
+        assert!(
+            m.len() <= 1 && m.iter().all(|(_, end)| end.is_none()),
+            "{who}: {m:?}"
+        );
+    }
+    // The stops it made are not failures of their own.
+    let state = &status["invocations"][0]["rollout"]["state"];
+    assert_eq!(state["state"], "halted", "{status}");
+    assert_eq!(state["reason"], "1 failed > maxErrors 0", "{status}");
+}

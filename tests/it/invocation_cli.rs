@@ -428,6 +428,13 @@ fn targets_over_fifty_instances_are_split_into_batches() {
     let inv = world.write("inventory.yaml", inventory);
     let emu = Emu::start(&["--inventory", inv.to_str().unwrap()]);
     let p = emu.plan_json(&f);
+    // A `once` run on 120 instances at once is worth a rollout; a boot task is not.
+    let warnings = p["warnings"].to_string();
+    assert!(
+        warnings.contains("`fleet-once` (cn-hangzhou) runs on 120 instances at once"),
+        "{warnings}"
+    );
+    assert!(!warnings.contains("fleet-boot"), "{warnings}");
     for name in ["fleet-once", "fleet-boot"] {
         let tasks = invocation_of(&p, name)["tasks"].as_array().unwrap().clone();
         let sizes: Vec<usize> = tasks

@@ -123,6 +123,7 @@ fn forty_instances_are_reached_wave_by_wave_without_overlap() {
     assert_eq!(r["state"]["state"], "notStarted", "{r}");
     let sizes: Vec<usize> = wave_instances(&plan).iter().map(Vec::len).collect();
     assert_eq!(sizes, [1, 3, 16, 20]);
+    assert!(!plan["warnings"].to_string().contains("at once"), "{plan}");
     assert_eq!(wave_instances(&plan)[0], [id(0)]);
     let out = emu.run(&f, &["plan"]);
     let t = text(&out);

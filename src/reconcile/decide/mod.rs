@@ -99,6 +99,7 @@ pub fn reconcile(
     );
     stacks::checks(desired, &dups, opts, &mut warnings, &mut blockers);
     stacks::left_regions(desired, &live.left_regions, &mut warnings);
+    all_at_once(&invocations, &mut warnings);
     let deletes = changes
         .iter()
         .filter(|c| c.action == Action::Delete)
@@ -279,6 +280,36 @@ fn check_targets(
         ));
     }
     Err(PlanError::UnknownTarget(msg))
+}
+
+/// Instances a `once` invocation without a rollout may reach at once before the plan
+/// says so: one InvokeCommand's worth.
+const AT_ONCE: usize = super::invocation::model::BATCH_SIZE;
+
+/// A `once` invocation without a rollout runs on every instance in the same minute; past
+/// one batch the plan suggests a rollout (a bad script would otherwise reach the whole
+/// fleet before anyone sees its first result). Joiners of a spec that already ran are not
+/// counted: they run the spec the fleet already ran.
+fn all_at_once(invocations: &[InvocationPlan], warnings: &mut Vec<String>) {
+    use super::invocation::change::TaskAction;
+    use super::invocation::model::RepeatMode;
+    for i in invocations {
+        if i.rollout.is_some() || i.schedule.repeat_mode != RepeatMode::Once {
+            continue;
+        }
+        let n: usize = i
+            .tasks
+            .iter()
+            .filter(|t| t.action == TaskAction::Invoke && !t.membership)
+            .map(|t| t.instances.len())
+            .sum();
+        if n > AT_ONCE {
+            warnings.push(format!(
+                "invocation `{}` ({}) runs on {n} instances at once, and apply does not wait for a result; declare `spec.rollout` (e.g. `waves: [1, 10%, 100%]`) to reach them wave by wave and halt on failures",
+                i.name, i.region
+            ));
+        }
+    }
 }
 
 /// Blockers of the invocation part: an instance id that does not exist, targets that

@@ -33,6 +33,7 @@ mod render_ci_templates;
 mod render_markdown;
 mod render_snapshots;
 mod schema;
+mod ship;
 mod store_migration;
 mod trust;
 mod validate_content_file;

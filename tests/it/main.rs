@@ -40,4 +40,5 @@ mod validate_content_file;
 mod validate_imported;
 mod validate_in_stack;
 mod validate_inputs;
+mod validate_parallel;
 mod validate_rules;

@@ -155,7 +155,11 @@ fn dist(dir: &Path, args: &[&str]) -> Output {
 #[test]
 fn dist_plan_is_clean_and_release_yml_is_what_dist_generates() {
     let out = dist(root(), &["generate", "--check"]);
-    assert!(out.status.success(), "dist generate --check:\n{}", text(&out));
+    assert!(
+        out.status.success(),
+        "dist generate --check:\n{}",
+        text(&out)
+    );
     let out = dist(root(), &["plan", "--output-format=json"]);
     assert!(out.status.success(), "dist plan:\n{}", text(&out));
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -316,7 +320,12 @@ fn project_copy() -> tempfile::TempDir {
         let out = run(Command::new("git")
             .current_dir(dir.path())
             .args(["-c", "user.name=test", "-c", "user.email=test@127.0.0.1"])
-            .args(["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"])
+            .args([
+                "-c",
+                "init.defaultBranch=main",
+                "-c",
+                "commit.gpgsign=false",
+            ])
             .args(args));
         assert!(out.status.success(), "git {args:?}: {}", text(&out));
     };
@@ -431,7 +440,9 @@ impl Home {
         let mut c = Command::new(program);
         for (k, _) in std::env::vars_os() {
             let k = k.to_string_lossy().to_string();
-            if k.starts_with("ASSISTCTL_") || k.starts_with("INSTALLER_") || k.starts_with("GITHUB_")
+            if k.starts_with("ASSISTCTL_")
+                || k.starts_with("INSTALLER_")
+                || k.starts_with("GITHUB_")
             {
                 c.env_remove(&k);
             }
@@ -510,7 +521,10 @@ fn the_shell_installer_installs_the_host_archive_from_a_local_server() {
     // The binary and dist's install receipt, nothing else: no shell profile was edited.
     assert_eq!(
         home.files(),
-        [".cargo/bin/assistctl", ".config/assistctl/assistctl-receipt.json"]
+        [
+            ".cargo/bin/assistctl",
+            ".config/assistctl/assistctl-receipt.json"
+        ]
     );
 }
 
@@ -538,7 +552,10 @@ fn the_shell_installer_refuses_an_archive_with_another_checksum() {
     let home = Home::new();
     let out = run(home
         .command("sh")
-        .arg(bad.path().join(format!("v{VERSION}/assistctl-installer.sh")))
+        .arg(
+            bad.path()
+                .join(format!("v{VERSION}/assistctl-installer.sh")),
+        )
         .env(
             "ASSISTCTL_DOWNLOAD_URL",
             format!("{}/v{VERSION}", server.url()),
@@ -599,10 +616,8 @@ fn the_action_installs_a_version_from_a_local_server_and_puts_it_on_path() {
     let rel = release();
     let server = FileServer::start(rel.root.path().to_path_buf());
     let home = Home::new();
-    let (out, path, output) = run_action(
-        &home,
-        &[("version", VERSION), ("base-url", &server.url())],
-    );
+    let (out, path, output) =
+        run_action(&home, &[("version", VERSION), ("base-url", &server.url())]);
     assert!(out.status.success(), "the action:\n{}", text(&out));
     let dir = home.path().join(format!("tmp/assistctl-{VERSION}/bin"));
     assert_eq!(path, format!("{}\n", dir.display()));
@@ -611,19 +626,21 @@ fn the_action_installs_a_version_from_a_local_server_and_puts_it_on_path() {
         format!("path={}\n", dir.join("assistctl").display())
     );
     // The next step finds it on PATH, as GitHub adds GITHUB_PATH's lines.
-    let out = run(home
-        .command("sh")
-        .args(["-c", "assistctl --version"])
-        .env(
-            "PATH",
-            format!("{}:{}", dir.display(), std::env::var("PATH").unwrap()),
-        ));
+    let out = run(home.command("sh").args(["-c", "assistctl --version"]).env(
+        "PATH",
+        format!("{}:{}", dir.display(), std::env::var("PATH").unwrap()),
+    ));
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         format!("assistctl {VERSION}")
     );
-    let name = rel.archive.file_name().unwrap().to_string_lossy().to_string();
+    let name = rel
+        .archive
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
     assert_eq!(
         server.asked(),
         [
@@ -638,17 +655,18 @@ fn the_action_refuses_a_wrong_checksum_and_installs_nothing() {
     let bad = tampered_release();
     let server = FileServer::start(bad.path().to_path_buf());
     let home = Home::new();
-    let (out, path, output) = run_action(
-        &home,
-        &[("version", VERSION), ("base-url", &server.url())],
-    );
+    let (out, path, output) =
+        run_action(&home, &[("version", VERSION), ("base-url", &server.url())]);
     let t = text(&out);
     assert!(!out.status.success(), "{t}");
     assert!(t.contains("checksum mismatch"), "{t}");
     assert!(t.contains("nothing was installed"), "{t}");
     assert_eq!((path.as_str(), output.as_str()), ("", ""));
     assert!(
-        !home.path().join(format!("tmp/assistctl-{VERSION}")).exists(),
+        !home
+            .path()
+            .join(format!("tmp/assistctl-{VERSION}"))
+            .exists(),
         "an install directory was made"
     );
     assert!(home.files().is_empty(), "{:?}", home.files());
@@ -660,10 +678,7 @@ fn the_action_refuses_a_release_of_another_version_and_a_missing_one() {
     let server = FileServer::start(rel.root.path().to_path_buf());
     // A version with no release: the download fails, nothing is installed.
     let home = Home::new();
-    let (out, path, _) = run_action(
-        &home,
-        &[("version", "9.9.9"), ("base-url", &server.url())],
-    );
+    let (out, path, _) = run_action(&home, &[("version", "9.9.9"), ("base-url", &server.url())]);
     assert!(!out.status.success());
     assert!(text(&out).contains("could not download"), "{}", text(&out));
     assert_eq!(path, "");
@@ -675,10 +690,7 @@ fn the_action_refuses_a_release_of_another_version_and_a_missing_one() {
     let other = tempfile::tempdir().unwrap();
     copy_dir(&rel.tag_dir(), &other.path().join("v9.9.9"));
     let server = FileServer::start(other.path().to_path_buf());
-    let (out, path, _) = run_action(
-        &home,
-        &[("version", "v9.9.9"), ("base-url", &server.url())],
-    );
+    let (out, path, _) = run_action(&home, &[("version", "v9.9.9"), ("base-url", &server.url())]);
     assert!(!out.status.success());
     assert!(
         text(&out).contains(&format!("says `assistctl {VERSION}`")),

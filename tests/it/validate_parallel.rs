@@ -51,7 +51,10 @@ fn validate(f: &Fixture, threads: &str, format: &str) -> (Option<i32>, String) {
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let time = regex::Regex::new(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").unwrap();
-    (out.status.code(), time.replace_all(&text, "<time>").into_owned())
+    (
+        out.status.code(),
+        time.replace_all(&text, "<time>").into_owned(),
+    )
 }
 
 #[test]
@@ -96,7 +99,10 @@ fn output_is_the_same_with_one_thread_and_many() {
         .collect();
     let mut sorted = keys.clone();
     sorted.sort();
-    assert_eq!(keys, sorted, "diagnostics are not in file, line, column order");
+    assert_eq!(
+        keys, sorted,
+        "diagnostics are not in file, line, column order"
+    );
     // Every second `cmd-1` names the first one (d0/m000.yaml, first in path order),
     // whichever thread checked which.
     let dups: Vec<&serde_json::Value> = diags

@@ -18,7 +18,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 1000
 EXE = os.path.join(ROOT, "target", "release", "assistctl")
 VENV_PY = os.path.join(ROOT, "target", "py-venv", "bin", "python")
 

@@ -5,8 +5,9 @@ Each file holds one Command (an inline shell script with two parameters) and eve
 fifth file also an Invocation with a cron schedule, so the run exercises YAML parsing,
 the JSON Schema, placeholder, secret and schedule rules. Prints files/s and peak RSS.
 
-Usage: python3 scripts/bench_validate.py [N] [--threads 1]
-Builds the release binary first (cargo build --release).
+Usage: python3 scripts/bench_validate.py [N]
+Builds the release binary first (cargo build --release). scripts/bench.py uses its
+generator for the validate rows of BENCHMARKS.md (one core next to all cores).
 """
 import os
 import shutil
@@ -59,13 +60,14 @@ spec:
 """
 
 
-def generate():
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(OUT)
-    with open(os.path.join(OUT, "stack.yaml"), "w") as f:
+def generate(out=OUT, n=N):
+    """Writes the Stack and n Command files (every fifth with an Invocation) under out."""
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    with open(os.path.join(out, "stack.yaml"), "w") as f:
         f.write(STACK.format())
-    for i in range(N):
-        d = os.path.join(OUT, f"d{i // 1000:02d}")
+    for i in range(n):
+        d = os.path.join(out, f"d{i // 1000:02d}")
         os.makedirs(d, exist_ok=True)
         text = COMMAND.format(i=i)
         if i % 5 == 0:

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -87,14 +88,31 @@ pub fn read(paths: &[PathBuf], diags: &mut Vec<Diagnostic>) -> ManifestSet {
                 .with_help("manifests are *.yaml or *.yml files; give the files or the directories that hold them"),
         );
     }
-    for f in set.files.clone() {
-        for raw in load::load_file(&f, diags) {
-            add_document(raw, &mut set, diags);
-        }
+    // Files are parsed and checked against the schema in parallel (rayon, one task per
+    // file), each into a part of its own; the parts are then joined in file order, so the
+    // documents and diagnostics come out exactly as one file after the other would give.
+    let parts: Vec<(ManifestSet, Vec<Diagnostic>)> = set
+        .files
+        .par_iter()
+        .map(|f| {
+            let (mut part, mut part_diags) = (ManifestSet::default(), Vec::new());
+            for raw in load::load_file(f, &mut part_diags) {
+                add_document(raw, &mut part, &mut part_diags);
+            }
+            (part, part_diags)
+        })
+        .collect();
+    for (part, part_diags) in parts {
+        set.stacks.extend(part.stacks);
+        set.commands.extend(part.commands);
+        set.invocations.extend(part.invocations);
+        set.rejected.extend(part.rejected);
+        diags.extend(part_diags);
     }
     set
 }
 
+/// Adds one document to `set` (a part holding one file's documents).
 fn add_document(raw: RawDocument, set: &mut ManifestSet, diags: &mut Vec<Diagnostic>) {
     let file = raw.file.clone();
     let Value::Object(map) = &raw.value else {

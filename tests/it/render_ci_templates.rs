@@ -65,6 +65,33 @@ fn actionlint_and_shellcheck_do_report_a_broken_workflow() {
     assert!(text.contains("nosuch"), "inputs not checked:\n{text}");
 }
 
+/// Every template installs the released binary of this crate's version with the
+/// repository's own action (tests/it/ship.rs runs the action), not by building it.
+#[test]
+fn templates_install_the_release_with_the_action() {
+    let version = env!("CARGO_PKG_VERSION");
+    for t in TEMPLATES {
+        let text = std::fs::read_to_string(template_path(t)).unwrap();
+        assert!(!text.contains("cargo install"), "{t} builds from source");
+        let install = step(t, "Install assistctl");
+        assert_eq!(
+            install["uses"],
+            format!("assistctl/assistctl@v{version}"),
+            "{t}"
+        );
+        assert_eq!(install["with"]["version"], version, "{t}");
+        let first_use = steps(t)
+            .iter()
+            .position(|s| s["run"].as_str().is_some_and(|r| r.contains("assistctl ")))
+            .unwrap();
+        let at = steps(t)
+            .iter()
+            .position(|s| s["name"] == "Install assistctl")
+            .unwrap();
+        assert!(at < first_use, "{t}: assistctl runs before it is installed");
+    }
+}
+
 fn workflow(name: &str) -> Value {
     let text = std::fs::read_to_string(template_path(name)).unwrap();
     serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))

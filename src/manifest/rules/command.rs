@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
+
 use crate::domain::command_type::{CommandType, Os};
 use crate::domain::limits::{
     MAX_CONTENT_BASE64_BYTES, MAX_CUSTOM_PARAMETERS, MAX_DESCRIPTION_CHARS, MAX_LAUNCHER_BYTES,
@@ -70,8 +72,23 @@ pub fn check_all<'a>(
     stack_tags: usize,
     diags: &mut Vec<Diagnostic>,
 ) -> Commands<'a> {
+    // The rules of every document run at once (rayon), each into diagnostics of its own,
+    // and the loop below takes them in manifest order: the same diagnostics, in the same
+    // order, as one document after the other. A duplicate's results are dropped unused
+    // (duplicates are rare).
+    let mut rules = set
+        .commands
+        .par_iter()
+        .map(|c| {
+            let mut own = Vec::new();
+            let info = check(c, &set.roots, stack_tags, &mut own);
+            (info, own)
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
     let mut out = Commands::default();
     for c in &set.commands {
+        let (info, own) = rules.next().expect("one result per command");
         let region = effective::region(c.doc.spec.region.as_deref(), stack_region);
         let key = (region.clone(), c.doc.metadata.name.clone());
         if let Some(&i) = out.by_key.get(&key) {
@@ -90,7 +107,8 @@ pub fn check_all<'a>(
             );
             continue;
         }
-        if let Some(info) = check(c, &set.roots, stack_tags, diags) {
+        diags.extend(own);
+        if let Some(info) = info {
             out.by_key.insert(key, out.checked.len());
             out.checked.push(Checked {
                 doc: c,

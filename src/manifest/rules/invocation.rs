@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use base64::Engine;
 use chrono::NaiveDateTime;
+use rayon::prelude::*;
 use regex::Regex;
 
 use crate::domain::command_type::Os;
@@ -65,7 +66,25 @@ pub fn check_all<'a>(
         .filter(|(k, _)| k == "Command")
         .map(|(_, n)| n.as_str())
         .collect();
+    // The rules of every document run at once (rayon; the schedules' fire-time searches
+    // are most of validate's rule time), each into diagnostics of its own, and the loop
+    // below takes them in manifest order: the same diagnostics, in the same order, as one
+    // document after the other. A duplicate's results are dropped unused (duplicates are
+    // rare).
+    let mut rules = set
+        .invocations
+        .par_iter()
+        .map(|inv| {
+            let region = effective::region(inv.doc.spec.region.as_deref(), stack_region);
+            let cmd = commands.get(&region, &inv.doc.spec.command);
+            let mut own = Vec::new();
+            let result = check(inv, cmd.map(|(_, c)| c), stack_tags, ctx, &mut own);
+            (result, own)
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
     for inv in &set.invocations {
+        let (result, own) = rules.next().expect("one result per invocation");
         let region = effective::region(inv.doc.spec.region.as_deref(), stack_region);
         let key = (region.clone(), inv.doc.metadata.name.clone());
         if let Some(prev) = seen.get(&key) {
@@ -108,7 +127,8 @@ pub fn check_all<'a>(
                 .with_help(help),
             );
         }
-        let (timeout, schedule) = check(inv, cmd.map(|(_, c)| c), stack_tags, ctx, diags);
+        diags.extend(own);
+        let (timeout, schedule) = result;
         let rollout = super::rollout::check(inv, timeout, stack_tags, diags);
         out.push(Checked {
             doc: inv,

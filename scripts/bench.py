@@ -162,7 +162,8 @@ def write_stack(work, n):
 def dist_profile():
     """How Cargo.toml's [profile.dist] builds: its lto and codegen-units lines."""
     text = open(os.path.join(ROOT, "Cargo.toml")).read()
-    sect = text.split("[profile.dist]", 1)[1].split("\n[", 1)[0]
+    # The section's own header line: comments elsewhere may name it too.
+    sect = text.split("\n[profile.dist]\n", 1)[1].split("\n[", 1)[0]
     keys = [ln.strip() for ln in sect.splitlines() if ln.strip().startswith(("lto", "codegen-units"))]
     return ", ".join(keys) or "release"
 

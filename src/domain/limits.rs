@@ -24,6 +24,9 @@ pub const MIN_TIMEOUT_SECS: u64 = 10;
 pub const MAX_TIMEOUT_SECS: u64 = 86_400;
 /// Instances one InvokeCommand / RunCommand / StopInvocation call may name.
 pub const MAX_INSTANCES_PER_CALL: usize = 50;
+
+/// `ResourceId.N` one TagResources / UntagResources call takes.
+pub const MAX_TAG_RESOURCE_IDS: usize = 50;
 /// Tags one resource may carry, and tags one TagResources / UntagResources call may name.
 pub const MAX_TAGS: usize = 20;
 pub const MAX_RESOURCE_TAGS: usize = 10;

@@ -198,16 +198,9 @@ impl Frequency {
             let c = RATE
                 .captures(s)
                 .ok_or_else(|| ScheduleError::RateSyntax(s.into()))?;
-            let n: u64 = c[1]
-                .parse()
-                .map_err(|_| ScheduleError::RateSyntax(s.into()))?;
-            let unit = match &c[2] {
-                "s" => 1,
-                "m" => 60,
-                "h" => 3600,
-                _ => 86_400,
-            };
-            return Ok(Frequency::Rate { secs: n * unit });
+            let secs = parse_span(&format!("{}{}", &c[1], &c[2]))
+                .ok_or_else(|| ScheduleError::RateSyntax(s.into()))?;
+            return Ok(Frequency::Rate { secs });
         }
         if s.starts_with("at(") {
             let c = AT
@@ -318,18 +311,7 @@ impl Frequency {
     /// The `Frequency` parameter as the API takes it.
     pub fn to_api_string(&self) -> String {
         match self {
-            Frequency::Rate { secs } => {
-                let (n, u) = if secs % 86_400 == 0 {
-                    (secs / 86_400, 'd')
-                } else if secs % 3600 == 0 {
-                    (secs / 3600, 'h')
-                } else if secs % 60 == 0 {
-                    (secs / 60, 'm')
-                } else {
-                    (*secs, 's')
-                };
-                format!("rate({n}{u})")
-            }
+            Frequency::Rate { secs } => format!("rate({})", format_span(*secs)),
             Frequency::At { local, zone } => {
                 format!("at({} {})", local.format("%Y-%m-%d %H:%M:%S"), zone.name())
             }
@@ -478,6 +460,34 @@ where
         .take(n)
         .map(|d| d.with_timezone(&Utc))
         .collect()
+}
+
+/// `<n><s|m|h|d>` in seconds (a rate's interval, a rollout's durations); `None` when it
+/// is not that shape or overflows.
+pub fn parse_span(text: &str) -> Option<u64> {
+    let (n, unit) = text.split_at(text.len().checked_sub(1)?);
+    let n: u64 = n.parse().ok()?;
+    n.checked_mul(match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    })
+}
+
+/// Seconds in the largest whole unit: `90s`, `5m`, `2h`, `1d`.
+pub fn format_span(secs: u64) -> String {
+    let (n, u) = if secs > 0 && secs.is_multiple_of(86_400) {
+        (secs / 86_400, 'd')
+    } else if secs > 0 && secs.is_multiple_of(3600) {
+        (secs / 3600, 'h')
+    } else if secs > 0 && secs.is_multiple_of(60) {
+        (secs / 60, 'm')
+    } else {
+        (secs, 's')
+    };
+    format!("{n}{u}")
 }
 
 #[cfg(test)]

@@ -256,7 +256,7 @@ async fn moves(client: &Client, plan: &Plan, s: &Settings<'_>, out: &mut Outcome
             .push(m.clone());
     }
     for ((region, kind), moves) in groups {
-        for chunk in moves.chunks(50) {
+        for chunk in moves.chunks(crate::domain::limits::MAX_TAG_RESOURCE_IDS) {
             let label = format!(
                 "<= {} {} ({region}) from stack `{}`",
                 kind.resource_type(),

@@ -2,6 +2,7 @@
 //! policy, where it stands, and each wave with its first instances and a count.
 
 use crate::domain::rollout::{Policy, Waves};
+use crate::domain::schedule::format_span;
 use crate::reconcile::{RolloutPlan, RolloutState, WavePlan, WaveStatus, describe_rollout};
 
 /// Instances named per wave before "and N more".
@@ -44,10 +45,10 @@ pub fn policy(p: &Policy, instances: usize, budget: usize) -> String {
         },
         p.max_errors,
         p.wait_for.name(),
-        secs(p.wave_timeout)
+        format_span(p.wave_timeout)
     );
     if p.pause > 0 {
-        s.push_str(&format!("; pause {}", secs(p.pause)));
+        s.push_str(&format!("; pause {}", format_span(p.pause)));
     }
     if p.stop_on_halt {
         s.push_str("; stopOnHalt");
@@ -131,14 +132,4 @@ fn wave(w: &WavePlan) -> String {
         ));
     }
     s
-}
-
-fn secs(s: u64) -> String {
-    if s.is_multiple_of(3600) {
-        format!("{}h", s / 3600)
-    } else if s.is_multiple_of(60) {
-        format!("{}m", s / 60)
-    } else {
-        format!("{s}s")
-    }
 }

@@ -17,7 +17,7 @@ use crate::emulator::wire::Params;
 
 /// ListTagResources page size (the service's is unconfirmed).
 const LIST_PAGE: usize = 50;
-const MAX_RESOURCE_IDS: usize = 50;
+use crate::domain::limits::MAX_TAG_RESOURCE_IDS as MAX_RESOURCE_IDS;
 
 fn resource_type(p: &Params) -> Result<&'static str, ApiError> {
     let t = p.required("ResourceType")?;

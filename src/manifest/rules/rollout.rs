@@ -2,6 +2,7 @@
 //! halt, durations that parse, and a schedule that has a run to wait for.
 
 use crate::domain::rollout::{Amount, Policy, WaitFor, Waves};
+use crate::domain::schedule::parse_span;
 use crate::domain::tags::MAX_TASK_USER_TAGS;
 use crate::manifest::diagnostic::{Diagnostic, Severity};
 use crate::manifest::set::Located;
@@ -216,13 +217,8 @@ fn duration(
     text: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<u64> {
-    let (n, unit) = text.split_at(text.len().saturating_sub(1));
-    let secs = n.parse::<u64>().ok().and_then(|n| match unit {
-        "s" => Some(n),
-        "m" => n.checked_mul(60),
-        "h" => n.checked_mul(3600),
-        _ => None,
-    });
+    // The schema allows s, m and h; a day is written 24h.
+    let secs = parse_span(text).filter(|_| !text.ends_with('d'));
     match secs {
         Some(s) if s > 0 && s <= 7 * 86_400 => Some(s),
         _ => {

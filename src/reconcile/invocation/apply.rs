@@ -279,6 +279,11 @@ pub async fn invoke(
         .map_err(|e| failure(i, t, &e, env))
 }
 
+/// An API error on task `t`, as apply reports it (the message redacted).
+pub fn api_failure(i: &InvocationPlan, t: &TaskChange, e: Error, env: &Secrets) -> TaskFailure {
+    failure(i, t, &RunError::Api(e), env)
+}
+
 pub fn outcome(i: &InvocationPlan, t: &TaskChange, id: String) -> TaskOutcome {
     TaskOutcome {
         region: i.region.clone(),

@@ -14,13 +14,14 @@ use crate::cloud::Client;
 use crate::cloud::ops::Tag;
 use crate::cloud::ops::invocations::{DescribeInvocationsRequest, StopInvocationRequest};
 use crate::cloud::ops::tags::TagResourcesRequest;
+use crate::domain::limits::MAX_TAG_RESOURCE_IDS;
 use crate::domain::rollout::wave_tag;
 use crate::domain::status::TargetStatus;
 use crate::reconcile::execution::{Note, Settings};
 use crate::reconcile::ownership::TAG_WAVE;
 use crate::redact::redact;
 
-use super::apply::{CommandIds, TaskFailure, TaskOutcome, invoke, outcome};
+use super::apply::{CommandIds, TaskFailure, TaskOutcome, api_failure, invoke, outcome};
 use super::change::{InvocationPlan, RolloutState, TaskAction, TaskChange};
 use super::live;
 use super::rollout::count;
@@ -35,8 +36,6 @@ const MAX_POLL: Duration = Duration::from_secs(10);
 pub struct RolloutOutcome {
     pub region: String,
     pub name: String,
-    /// Waves (0-based) this apply invoked.
-    pub invoked: Vec<u32>,
     /// Why the rollout is halted, when it is.
     pub halted: Option<String>,
     /// The failed runs of the wave it halted at, with what they said.
@@ -82,50 +81,45 @@ async fn drive(
     let mut out = RolloutOutcome {
         region: i.region.clone(),
         name: i.name.clone(),
-        invoked: Vec::new(),
         halted: None,
         failed: Vec::new(),
         left: None,
         applied: Vec::new(),
         failures: Vec::new(),
     };
-    let total = r.waves.len();
-    let label = |w: u32| format!("rollout {} ({}) wave {}/{total}", i.name, i.region, w + 1);
+    let label = |w: u32| wave_label(i, w);
     if let RolloutState::Halted { wave, reason, .. } = &r.state {
         out.halted = Some(format!("halted at wave {}: {reason}", wave + 1));
         return out;
     }
-    // `apply --resume`: the halted wave's tasks record that its failures are accepted.
-    for t in i.tasks.iter().filter(|t| t.action == TaskAction::Modify) {
-        let (Some(w), Some(id)) = (t.wave, &t.id) else {
-            continue;
-        };
+    // `apply --resume`: the halted wave's tasks record that its failures are accepted, all
+    // in one TagResources call (at most 50 tasks each).
+    let resumed: Vec<&TaskChange> = i
+        .tasks
+        .iter()
+        .filter(|t| t.action == TaskAction::Modify && t.wave.is_some() && t.id.is_some())
+        .collect();
+    for chunk in resumed.chunks(MAX_TAG_RESOURCE_IDS) {
+        let w = chunk[0].wave.unwrap_or_default();
+        let ids: Vec<String> = chunk.iter().filter_map(|t| t.id.clone()).collect();
         let tagged = match client.with_region(&i.region) {
             Ok(c) => c
                 .tag_resources(&TagResourcesRequest {
                     resource_type: "invocation".into(),
-                    resource_ids: vec![id.clone()],
+                    resource_ids: ids.clone(),
                     tags: vec![Tag::new(TAG_WAVE, wave_tag(w, true))],
                 })
                 .await
                 .map(|_| ()),
             Err(e) => Err(e),
         };
-        match tagged {
-            Ok(()) => out.applied.push(outcome(i, t, id.clone())),
-            Err(e) => {
-                out.failures.push(TaskFailure {
-                    region: i.region.clone(),
-                    name: i.name.clone(),
-                    action: t.action,
-                    batch: t.batch,
-                    code: e.code().unwrap_or("Transport").to_string(),
-                    request_id: e.request_id().unwrap_or_default().to_string(),
-                    message: e.to_string(),
-                });
-                out.halted = Some("the resume could not be recorded on the tasks".into());
-                return out;
-            }
+        if let Err(e) = tagged {
+            out.failures.push(api_failure(i, chunk[0], e, s.env));
+            out.halted = Some("the resume could not be recorded on the tasks".into());
+            return out;
+        }
+        for (t, id) in chunk.iter().zip(ids) {
+            out.applied.push(outcome(i, t, id));
         }
     }
     let budget = r.budget;
@@ -230,7 +224,6 @@ async fn drive(
                 Err(f) => out.failures.push(f),
             }
         }
-        out.invoked.push(w);
         if !out.failures.is_empty() {
             out.halted = Some(format!(
                 "wave {} could not be invoked in full: see the errors",
@@ -281,8 +274,7 @@ async fn wait_and_judge(
     out: &mut RolloutOutcome,
 ) -> bool {
     let r = i.rollout.as_ref().expect("a rollout");
-    let total = r.waves.len();
-    let label = format!("rollout {} ({}) wave {}/{total}", i.name, i.region, w + 1);
+    let label = wave_label(i, w);
     let deadline = started + chrono::Duration::seconds(r.policy.wave_timeout as i64);
     let mut pause = FIRST_POLL;
     let runs = loop {
@@ -464,6 +456,12 @@ async fn statuses(
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// `rollout NAME (REGION) wave K/N`, as every line of a rollout starts.
+fn wave_label(i: &InvocationPlan, w: u32) -> String {
+    let total = i.rollout.as_ref().map_or(0, |r| r.waves.len());
+    format!("rollout {} ({}) wave {}/{total}", i.name, i.region, w + 1)
 }
 
 /// Sleeps `d`, waking early when apply is interrupted. Returns false when it was.
